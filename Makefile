@@ -1,0 +1,38 @@
+# SINN-Atlas: `make run` starts the dashboard, `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: venv data run test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+data: venv
+	$(PY) -m etl fetch
+	$(PY) -m etl build --demo
+
+run: data
+	$(VENV)/bin/streamlit run dashboard/streamlit_app.py --server.port $(PORT) --server.address 127.0.0.1
+
+test: venv
+	$(PY) -m etl fetch
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: venv
+	$(PY) bench/bench_etl.py
+	$(PY) bench/bench_coverage.py
+	$(PY) bench/bench_dashboard.py
+
+clean:
+	rm -rf data/raw/* data/processed/*

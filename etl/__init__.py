@@ -1,0 +1,1 @@
+"""SINN-Atlas ETL: fetch reference data, import initiatives/events, publish DuckDB."""

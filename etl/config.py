@@ -1,0 +1,42 @@
+"""Paths and limits, from environment variables with project-relative defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def raw_dir() -> Path:
+    """Folder for fetched source files (``SINN_RAW_DIR``, default ``data/raw``)."""
+    return Path(os.environ.get("SINN_RAW_DIR", PROJECT_ROOT / "data" / "raw"))
+
+
+def processed_dir() -> Path:
+    """Folder for the database, rejects and exports (next to the database)."""
+    return db_path().parent
+
+
+def db_path() -> Path:
+    """The published database (``SINN_DB``, default ``data/processed/sinn.duckdb``)."""
+    return Path(
+        os.environ.get("SINN_DB", PROJECT_ROOT / "data" / "processed" / "sinn.duckdb")
+    )
+
+
+def mirror_dir() -> Path:
+    """Local mirror of the reference data (``SINN_DATA_MIRROR``, default ``../shared/data``)."""
+    return Path(
+        os.environ.get("SINN_DATA_MIRROR", PROJECT_ROOT.parent / "shared" / "data")
+    )
+
+
+def max_file_bytes() -> int:
+    """Largest accepted input file (``SINN_MAX_FILE_MB``, default 500 MB)."""
+    return int(float(os.environ.get("SINN_MAX_FILE_MB", "500")) * 1024 * 1024)
+
+
+def max_rows() -> int:
+    """Most rows accepted from one input file (``SINN_MAX_ROWS``, default 5,000,000)."""
+    return int(os.environ.get("SINN_MAX_ROWS", "5000000"))

@@ -1,0 +1,1 @@
+"""Spatial primitives shared by the ETL and the dashboard (pure functions)."""
