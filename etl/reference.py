@@ -96,13 +96,22 @@ def stage_statistics(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
     )
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE stg_plz AS
+        CREATE OR REPLACE TEMP TABLE stg_plz_de AS
         SELECT DISTINCT lpad(plz, 5, '0') AS postal_code, lpad(ags, 8, '0') AS ags,
                ort AS place
         FROM read_csv(?, all_varchar = true, header = true, delim = ',', quote = '"')
-        WHERE lpad(ags, 8, '0') LIKE '14%'
         """,
         [str(raw / PLZ_FILE)],
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE stg_plz AS
+        SELECT * FROM stg_plz_de WHERE ags LIKE '14%';
+        -- postal codes wholly outside Saxony mark an address as outside, not unknown
+        CREATE OR REPLACE TEMP TABLE geo_plz_outside AS
+        SELECT DISTINCT postal_code FROM stg_plz_de
+        WHERE postal_code NOT IN (SELECT postal_code FROM stg_plz);
+        """
     )
 
 
@@ -151,7 +160,7 @@ def build_reference(con: duckdb.DuckDBPyConnection, raw: Path) -> ReferenceRepor
         """
         CREATE OR REPLACE TABLE postal_codes AS
         SELECT p.postal_code, p.ags, p.place, m.name AS municipality, m.district_ars
-        FROM stg_plz p LEFT JOIN municipalities m USING (ags)
+        FROM stg_plz p JOIN municipalities m USING (ags)
         ORDER BY p.postal_code, p.ags
         """
     )

@@ -1,0 +1,230 @@
+"""The build: reference → import → geocode → marts → checks → atomic publish."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from etl import aggregate, checks, config, importer, publish
+from etl.db import connect
+from etl.macros import install_macros
+from etl.reference import build_reference
+from etl.schema import TABLE_DDL
+
+
+@dataclass
+class RunSummary:
+    """What one build read, accepted and rejected; also stored in ``etl_runs``."""
+
+    run_id: str
+    db_path: str
+    started_at: str
+    duration_s: float = 0.0
+    status: str = "running"
+    demo: bool = False
+    boundary_file: str = ""
+    municipalities: int = 0
+    districts: int = 0
+    inputs: list[dict] = field(default_factory=list)
+    rows_read: int = 0
+    accepted: dict[str, int] = field(default_factory=dict)
+    rejected: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    unmatched_keys: dict[str, list[str]] = field(default_factory=dict)
+    checks_passed: int = 0
+
+    def to_text(self) -> str:
+        """A human-readable summary for the CLI."""
+        lines = [
+            f"Build {self.status}: {self.db_path} in {self.duration_s:.2f} s",
+            f"  reference: {self.districts} districts, {self.municipalities} municipalities "
+            f"({self.boundary_file})",
+        ]
+        lines += [
+            f"  input {i['kind']:<10} {Path(i['path']).name}: {i['rows']} rows"
+            + (" (demo)" if i.get("demo") else "")
+            for i in self.inputs
+        ]
+        accepted = ", ".join(f"{v} {k}" for k, v in self.accepted.items())
+        lines.append(
+            f"  rows read {self.rows_read}; accepted {accepted}; rejected {self.rejected}"
+        )
+        lines += [
+            f"    rejected {r}: {n}" for r, n in sorted(self.rejected_by_reason.items())
+        ]
+        for name, keys in self.unmatched_keys.items():
+            lines.append(f"  unmatched {name}: {len(keys)} ({', '.join(keys[:5])}…)")
+        lines.append(f"  data checks passed: {self.checks_passed}")
+        return "\n".join(lines)
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the initiative, event and reject tables."""
+    for ddl in TABLE_DDL.values():
+        con.execute(ddl)
+
+
+def _previous_runs(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    """Create ``etl_runs``, carrying over the history of the database being replaced."""
+    con.execute(
+        """
+        CREATE TABLE etl_runs (
+            run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP,
+            duration_s DOUBLE, status VARCHAR, demo BOOLEAN, inputs JSON,
+            rows_read BIGINT, accepted JSON, rejected BIGINT,
+            rejected_by_reason JSON, unmatched_keys JSON, boundary_file VARCHAR)
+        """
+    )
+    if not db_path.exists():
+        return
+    try:
+        old = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error:
+        return  # an unreadable previous file is replaced; its history is lost
+    with old:
+        if old.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'etl_runs'"
+        ).fetchone()[0]:
+            frame = old.execute("SELECT * FROM etl_runs").df()
+            con.register("old_runs", frame)
+            con.execute("INSERT INTO etl_runs BY NAME SELECT * FROM old_runs")
+            con.unregister("old_runs")
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
+    """Insert this run into ``etl_runs``."""
+    s = asdict(summary)
+    con.execute(
+        "INSERT INTO etl_runs VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            s["run_id"], s["started_at"], s["duration_s"], "published", s["demo"],
+            json.dumps(s["inputs"]), s["rows_read"], json.dumps(s["accepted"]),
+            s["rejected"], json.dumps(s["rejected_by_reason"]),
+            json.dumps(s["unmatched_keys"]), s["boundary_file"],
+        ],
+    )  # fmt: skip
+
+
+def _import(
+    con: duckdb.DuckDBPyConnection,
+    inputs: Sequence[tuple[str, Path, bool]],
+    summary: RunSummary,
+    workdir: Path,
+) -> None:
+    """Stage every input, then validate/geocode each kind set-based."""
+    importer.prepare(con)
+    for order, (kind, path, is_demo) in enumerate(inputs, start=1):
+        result = importer.stage_file(con, kind, path, order, is_demo, workdir)
+        summary.inputs.append({"kind": kind, "path": str(path), "rows": result.rows,
+                               "demo": is_demo})  # fmt: skip
+        summary.rows_read += result.rows
+    publish.pause_point("import")
+    for kind, table in importer.KINDS.items():
+        importer.process(con, kind)
+        summary.accepted[table] = con.execute(
+            f"SELECT count(*) FROM {table}"
+        ).fetchone()[0]
+    summary.rejected = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
+    summary.rejected_by_reason = dict(
+        con.execute(
+            "SELECT reason, count(*) FROM rejects GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    )
+    staged = sum(
+        con.execute(f"SELECT count(*) FROM stg_{kind}").fetchone()[0]
+        for kind in importer.KINDS
+    )
+    if (
+        staged != summary.rows_read
+        or staged != sum(summary.accepted.values()) + summary.rejected
+    ):
+        raise checks.CheckFailed(
+            f"rows in ({summary.rows_read}) != accepted ({sum(summary.accepted.values())}) "
+            f"+ rejected ({summary.rejected})"
+        )
+
+
+def build(
+    db_path: Path | None = None,
+    demo: bool = False,
+    initiatives: Sequence[Path] = (),
+    events: Sequence[Path] = (),
+    raw: Path | None = None,
+) -> RunSummary:
+    """Build and publish the database; on any failure the previous file stays as it was."""
+    db_path = Path(db_path or config.db_path())
+    raw = Path(raw or config.raw_dir())
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    summary = RunSummary(
+        run_id=uuid.uuid4().hex[:12],
+        db_path=str(db_path),
+        started_at=datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+        demo=demo,
+    )
+    wait = float(os.environ.get("SINN_LOCK_WAIT", "300"))
+    with publish.build_lock(db_path, wait), tempfile.TemporaryDirectory() as work:
+        tmp = publish.temp_path(db_path)
+        tmp.unlink(missing_ok=True)
+        try:
+            con = connect(tmp)
+            with con:
+                install_macros(con)
+                report = build_reference(con, raw)
+                summary.boundary_file = report.boundary_file
+                summary.municipalities, summary.districts = (
+                    report.municipalities,
+                    report.districts,
+                )
+                summary.unmatched_keys = report.unmatched
+                _create_tables(con)
+                inputs = [("initiative", Path(p), False) for p in initiatives]
+                inputs += [("event", Path(p), False) for p in events]
+                if demo:
+                    from etl.demo import write_demo_files
+
+                    demo_i, demo_e = write_demo_files(con, Path(work))
+                    inputs = [
+                        ("initiative", demo_i, True),
+                        ("event", demo_e, True),
+                        *inputs,
+                    ]
+                _import(con, inputs, summary, Path(work))
+                aggregate.build_stats(con)
+                aggregate.add_distances(con)
+                publish.pause_point("aggregate")
+                summary.checks_passed = len(checks.run_checks(con))
+                _previous_runs(con, db_path)
+                summary.duration_s = round(time.perf_counter() - started, 3)
+                _record_run(con, summary)
+                con.execute("CHECKPOINT")
+            publish.pause_point("publish")
+            publish.replace_atomically(tmp, db_path)
+        finally:
+            tmp.unlink(missing_ok=True)
+            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+    summary.status = "published"
+    write_rejects_csv(db_path)
+    return summary
+
+
+def write_rejects_csv(db_path: Path) -> Path:
+    """Write ``rejects.csv`` next to the database (atomically)."""
+    out = db_path.with_name("rejects.csv")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}")
+    with connect(db_path, read_only=True) as con:
+        con.execute(
+            "COPY (SELECT * FROM rejects ORDER BY kind, source_file, source_row) TO "
+            f"'{tmp}' (HEADER, DELIMITER ',')"
+        )
+    os.replace(tmp, out)
+    return out

@@ -1,0 +1,111 @@
+"""Declared data checks (unique, not null, accepted values, relationships, counts)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from etl.schema import (
+    EVENT_TYPES,
+    GEOCODE_METHODS,
+    PARTNERS,
+    PRECISIONS,
+    REJECT_REASONS,
+    STAGES,
+    THEMES,
+)
+
+EXPECTED_DISTRICTS = 13
+
+
+class CheckFailed(RuntimeError):
+    """One or more data checks found violations; the build must not publish."""
+
+
+def _unique(table: str, column: str) -> tuple[str, str, list]:
+    return (
+        f"unique {table}.{column}",
+        f"SELECT count(*) - count(DISTINCT {column}) FROM {table}",
+        [],
+    )
+
+
+def _not_null(table: str, column: str) -> tuple[str, str, list]:
+    return (
+        f"not_null {table}.{column}",
+        f"SELECT count(*) FROM {table} WHERE {column} IS NULL",
+        [],
+    )
+
+
+def _accepted(table: str, column: str, values: tuple) -> tuple[str, str, list]:
+    return (
+        f"accepted_values {table}.{column}",
+        f"SELECT count(*) FROM {table} WHERE {column} NOT IN (SELECT unnest(?))",
+        [list(values)],
+    )
+
+
+def _relationship(
+    table: str, column: str, parent: str, key: str
+) -> tuple[str, str, list]:
+    return (
+        f"relationship {table}.{column} -> {parent}.{key}",
+        f"SELECT count(*) FROM {table} WHERE {column} NOT IN (SELECT {key} FROM {parent})",
+        [],
+    )
+
+
+def declared_checks() -> list[tuple[str, str, list]]:
+    """Every check as (name, SQL returning the number of violations, parameters)."""
+    checks = [
+        _unique("municipalities", "ags"),
+        _unique("districts", "ars"),
+        _unique("initiatives", "id"),
+        _unique("events", "id"),
+        _unique("municipality_stats", "ags"),
+        _unique("district_stats", "ars"),
+        _accepted("municipalities", "degurba", (1, 2, 3)),
+        _accepted("districts", "kind", ("Kreisfreie Stadt", "Landkreis")),
+        _accepted("initiatives", "theme", THEMES),
+        _accepted("initiatives", "partner", PARTNERS),
+        _accepted("initiatives", "stage", STAGES),
+        _accepted("events", "type", EVENT_TYPES),
+        _accepted("events", "theme", THEMES),
+        _accepted("events", "partner", PARTNERS),
+        _accepted("rejects", "reason", REJECT_REASONS),
+        _relationship("municipalities", "district_ars", "districts", "ars"),
+        _relationship("postal_codes", "ags", "municipalities", "ags"),
+        (
+            "district count",
+            "SELECT abs(count(*) - ?) FROM districts",
+            [EXPECTED_DISTRICTS],
+        ),
+        (
+            "municipality_stats covers every municipality",
+            "SELECT (SELECT count(*) FROM municipalities) - count(*) FROM municipality_stats",
+            [],
+        ),
+    ]
+    for table in ("municipalities", "districts"):
+        checks += [_not_null(table, c) for c in ("name", "geom", "geom_web")]
+    checks.append(_not_null("districts", "population"))
+    for table in ("initiatives", "events"):
+        checks += [_not_null(table, c) for c in ("id", "name", "ags", "district_ars")]
+        checks.append(_accepted(table, "geocode_method", GEOCODE_METHODS))
+        checks.append(_accepted(table, "location_precision", PRECISIONS))
+        checks.append(_relationship(table, "ags", "municipalities", "ags"))
+        checks.append(_relationship(table, "district_ars", "districts", "ars"))
+    return checks
+
+
+def run_checks(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Run every check; raise :class:`CheckFailed` listing the failures, else return names."""
+    failures, passed = [], []
+    for name, sql, params in declared_checks():
+        violations = con.execute(sql, params).fetchone()[0]
+        (failures if violations else passed).append(
+            f"{name}: {violations} violation(s)"
+        )
+    if failures:
+        raise CheckFailed("data checks failed: " + "; ".join(failures))
+    return passed

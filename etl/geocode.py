@@ -1,0 +1,130 @@
+"""Set-based geocoding cascade: coordinates → AGS → postal code + place → name.
+
+Works on a validated table ``val`` (one row per input row, ``rid`` unique) and
+creates ``loc`` with the municipality found, the method, the precision and the
+reject reason when no rule works. Points are matched to municipalities with
+DuckDB spatial's point-in-polygon join.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# Loose lon/lat box around Saxony: only points inside it go into the polygon join.
+_BOX = "BETWEEN 11.7 AND 15.2", "BETWEEN 50.0 AND 51.8"
+
+
+def prepare_lookup(con: duckdb.DuckDBPyConnection) -> None:
+    """Create lookup tables: municipality polygons in lon/lat and name keys."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE geo_mun_wgs AS
+        SELECT ags, ST_Transform(geom, 'EPSG:25833', 'EPSG:4326', always_xy := true) AS g
+        FROM municipalities;
+        CREATE OR REPLACE TEMP TABLE geo_mun_keys AS
+        SELECT ags, sinn_key(name) AS k1, sinn_key_plain(name) AS k2 FROM municipalities;
+        """
+    )
+
+
+def geocode(con: duckdb.DuckDBPyConnection, val: str) -> None:
+    """Resolve a location for every valid row of ``val`` into temp table ``loc``."""
+    lon_box, lat_box = _BOX
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE ok AS
+        SELECT rid, c_lon, c_lat, ags, postal_code, city, municipality
+        FROM {val} WHERE reason IS NULL;
+
+        CREATE OR REPLACE TEMP TABLE hit_direct AS
+        SELECT o.rid, min(m.ags) AS ags
+        FROM ok o JOIN geo_mun_wgs m ON ST_Contains(m.g, ST_Point(o.c_lon, o.c_lat))
+        WHERE o.c_lon {lon_box} AND o.c_lat {lat_box}
+        GROUP BY o.rid;
+
+        CREATE OR REPLACE TEMP TABLE hit_swapped AS
+        SELECT o.rid, min(m.ags) AS ags
+        FROM (SELECT * FROM ok WHERE c_lat {lon_box} AND c_lon {lat_box}
+              AND rid NOT IN (SELECT rid FROM hit_direct)) o
+        JOIN geo_mun_wgs m ON ST_Contains(m.g, ST_Point(o.c_lat, o.c_lon))
+        GROUP BY o.rid;
+
+        CREATE OR REPLACE TEMP TABLE hit_ags AS
+        SELECT o.rid, m.ags FROM ok o JOIN municipalities m ON m.ags = sinn_ags(o.ags);
+
+        CREATE OR REPLACE TEMP TABLE plz_cand AS
+        SELECT o.rid, pc.ags,
+               sinn_key(coalesce(o.city, o.municipality)) IN
+                   (sinn_key(pc.place), sinn_key(pc.municipality))
+               OR sinn_key_plain(coalesce(o.city, o.municipality)) IN
+                   (sinn_key_plain(pc.place), sinn_key_plain(pc.municipality)) AS matches
+        FROM ok o JOIN postal_codes pc ON pc.postal_code = sinn_plz(o.postal_code)
+        WHERE pc.ags IN (SELECT ags FROM municipalities);
+
+        CREATE OR REPLACE TEMP TABLE hit_plz AS
+        SELECT rid, count(DISTINCT ags) AS n,
+               CASE WHEN count(DISTINCT ags) = 1 THEN min(ags)
+                    WHEN count(DISTINCT ags) FILTER (WHERE matches) = 1
+                    THEN min(ags) FILTER (WHERE matches) END AS ags
+        FROM plz_cand GROUP BY rid;
+
+        CREATE OR REPLACE TEMP TABLE name_cand AS
+        SELECT o.rid, k.ags FROM ok o
+        JOIN geo_mun_keys k ON k.k1 = sinn_key(coalesce(o.municipality, o.city))
+        UNION
+        SELECT o.rid, k.ags FROM ok o
+        JOIN geo_mun_keys k ON k.k2 = sinn_key_plain(coalesce(o.municipality, o.city));
+
+        CREATE OR REPLACE TEMP TABLE hit_name AS
+        SELECT rid, count(DISTINCT ags) AS n,
+               CASE WHEN count(DISTINCT ags) = 1 THEN min(ags) END AS ags
+        FROM name_cand GROUP BY rid;
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE loc AS
+        SELECT o.rid,
+            coalesce(d.ags, s.ags, a.ags, p.ags, n.ags) AS l_ags,
+            CASE WHEN d.ags IS NOT NULL THEN 'coordinates'
+                 WHEN s.ags IS NOT NULL THEN 'coordinates_swapped'
+                 WHEN a.ags IS NOT NULL THEN 'ags'
+                 WHEN p.ags IS NOT NULL THEN 'postal_code'
+                 WHEN n.ags IS NOT NULL THEN 'municipality' END AS method,
+            CASE WHEN d.ags IS NOT NULL THEN o.c_lon WHEN s.ags IS NOT NULL THEN o.c_lat
+                 END AS p_lon,
+            CASE WHEN d.ags IS NOT NULL THEN o.c_lat WHEN s.ags IS NOT NULL THEN o.c_lon
+                 END AS p_lat,
+            CASE
+                WHEN p.n > 1 AND p.ags IS NULL THEN 'ambiguous_postal_code'
+                WHEN n.n > 1 THEN 'ambiguous_municipality'
+                WHEN o.c_lon IS NOT NULL
+                  OR (sinn_ags(o.ags) IS NOT NULL AND sinn_ags(o.ags) NOT LIKE '14%')
+                  OR sinn_plz(o.postal_code) IN (SELECT postal_code FROM geo_plz_outside)
+                    THEN 'outside_saxony'
+                ELSE 'no_location' END AS fail_reason,
+            concat_ws('; ',
+                CASE WHEN o.c_lon IS NOT NULL
+                     THEN 'coordinates ' || o.c_lat || ', ' || o.c_lon || ' not in Saxony' END,
+                CASE WHEN sinn_given(o.ags) THEN 'AGS ' || left(o.ags, 20) || ' unknown' END,
+                CASE WHEN p.n > 1 AND p.ags IS NULL
+                     THEN 'postal code ' || left(o.postal_code, 10) || ' spans ' || p.n
+                          || ' municipalities and the place does not decide' END,
+                CASE WHEN sinn_given(o.postal_code) AND p.n IS NULL
+                     THEN 'postal code ' || left(o.postal_code, 10) || ' not in Saxony' END,
+                CASE WHEN n.n > 1 THEN 'municipality name matches ' || n.n || ' municipalities'
+                     WHEN sinn_given(coalesce(o.municipality, o.city)) AND n.n IS NULL
+                     THEN 'place ' || left(coalesce(o.municipality, o.city), 60) || ' unknown'
+                     END,
+                CASE WHEN NOT (sinn_given(o.ags) OR sinn_given(o.postal_code)
+                     OR sinn_given(o.city) OR sinn_given(o.municipality)
+                     OR o.c_lon IS NOT NULL) THEN 'no location given' END
+            ) AS fail_detail
+        FROM ok o
+        LEFT JOIN hit_direct d USING (rid)
+        LEFT JOIN hit_swapped s USING (rid)
+        LEFT JOIN hit_ags a USING (rid)
+        LEFT JOIN hit_plz p USING (rid)
+        LEFT JOIN hit_name n USING (rid)
+        """
+    )
