@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ class RunSummary:
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     unmatched_keys: dict[str, list[str]] = field(default_factory=dict)
     checks_passed: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
 
     def to_text(self) -> str:
         """A human-readable summary for the CLI."""
@@ -64,7 +66,36 @@ class RunSummary:
         for name, keys in self.unmatched_keys.items():
             lines.append(f"  unmatched {name}: {len(keys)} ({', '.join(keys[:5])}…)")
         lines.append(f"  data checks passed: {self.checks_passed}")
+        steps = ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items())
+        lines.append(f"  timings: {steps}")
         return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _timed(summary: RunSummary, step: str) -> Iterator[None]:
+    """Record the wall time of one build step in ``summary.timings``."""
+    start = time.perf_counter()
+    yield
+    summary.timings[step] = round(time.perf_counter() - start, 3)
+
+
+def _write_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Copy every persistent table of the in-memory build into a new file."""
+    tables = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND NOT temporary ORDER BY 1"
+        ).fetchall()
+    ]
+    # ATTACH takes no bound parameters; the path is ours, quotes are escaped anyway.
+    literal = "'" + str(target).replace("'", "''") + "'"
+    con.execute(f"ATTACH {literal} AS publish_target")
+    try:
+        for table in tables:
+            con.execute(f"CREATE TABLE publish_target.{table} AS SELECT * FROM {table}")
+    finally:
+        con.execute("DETACH publish_target")
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -122,26 +153,28 @@ def _import(
 ) -> None:
     """Stage every input, then validate/geocode each kind set-based."""
     importer.prepare(con)
-    for order, (kind, path, is_demo) in enumerate(inputs, start=1):
-        result = importer.stage_file(con, kind, path, order, is_demo, workdir)
-        summary.inputs.append({"kind": kind, "path": str(path), "rows": result.rows,
-                               "demo": is_demo})  # fmt: skip
-        summary.rows_read += result.rows
+    with _timed(summary, "read"):
+        for order, (kind, path, is_demo) in enumerate(inputs, start=1):
+            result = importer.stage_file(con, kind, path, order, is_demo, workdir)
+            summary.inputs.append({"kind": kind, "path": str(path), "rows": result.rows,
+                                   "demo": is_demo})  # fmt: skip
+            summary.rows_read += result.rows
     publish.pause_point("import")
-    for kind, table in importer.KINDS.items():
-        importer.process(con, kind)
-        summary.accepted[table] = con.execute(
-            f"SELECT count(*) FROM {table}"
-        ).fetchone()[0]
+    staged = sum(
+        con.execute(f"SELECT count(*) FROM stg_{kind}").fetchone()[0]
+        for kind in importer.KINDS
+    )
+    with _timed(summary, "validate_geocode"):
+        for kind, table in importer.KINDS.items():
+            importer.process(con, kind)
+            summary.accepted[table] = con.execute(
+                f"SELECT count(*) FROM {table}"
+            ).fetchone()[0]
     summary.rejected = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
     summary.rejected_by_reason = dict(
         con.execute(
             "SELECT reason, count(*) FROM rejects GROUP BY 1 ORDER BY 1"
         ).fetchall()
-    )
-    staged = sum(
-        con.execute(f"SELECT count(*) FROM stg_{kind}").fetchone()[0]
-        for kind in importer.KINDS
     )
     if (
         staged != summary.rows_read
@@ -176,10 +209,15 @@ def build(
         tmp = publish.temp_path(db_path)
         tmp.unlink(missing_ok=True)
         try:
-            con = connect(tmp)
+            # Work in memory (no WAL, no index upkeep) and write the file once at the end.
+            con = connect()
             with con:
+                # Bounded memory: DuckDB spills to the work folder beyond the limit.
+                con.execute(f"SET memory_limit = '{config.duckdb_memory_mb()}MB'")
+                con.execute(f"SET temp_directory = '{work}'")
                 install_macros(con)
-                report = build_reference(con, raw)
+                with _timed(summary, "reference"):
+                    report = build_reference(con, raw)
                 summary.boundary_file = report.boundary_file
                 summary.municipalities, summary.districts = (
                     report.municipalities,
@@ -199,16 +237,20 @@ def build(
                         *inputs,
                     ]
                 _import(con, inputs, summary, Path(work))
-                aggregate.build_stats(con)
-                aggregate.add_distances(con)
+                with _timed(summary, "aggregate"):
+                    aggregate.build_stats(con)
+                    aggregate.add_distances(con)
                 publish.pause_point("aggregate")
-                summary.checks_passed = len(checks.run_checks(con))
+                with _timed(summary, "checks"):
+                    summary.checks_passed = len(checks.run_checks(con))
                 _previous_runs(con, db_path)
                 summary.duration_s = round(time.perf_counter() - started, 3)
                 _record_run(con, summary)
-                con.execute("CHECKPOINT")
+                with _timed(summary, "publish"):
+                    _write_database(con, tmp)
             publish.pause_point("publish")
             publish.replace_atomically(tmp, db_path)
+            summary.duration_s = round(time.perf_counter() - started, 3)
         finally:
             tmp.unlink(missing_ok=True)
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)

@@ -40,3 +40,8 @@ def max_file_bytes() -> int:
 def max_rows() -> int:
     """Most rows accepted from one input file (``SINN_MAX_ROWS``, default 5,000,000)."""
     return int(os.environ.get("SINN_MAX_ROWS", "5000000"))
+
+
+def duckdb_memory_mb() -> int:
+    """DuckDB memory limit of a build in MiB (``SINN_DUCKDB_MEMORY_MB``, default 1024)."""
+    return int(os.environ.get("SINN_DUCKDB_MEMORY_MB", "1024"))

@@ -26,69 +26,81 @@ KINDS = {"initiative": "initiatives", "event": "events"}
 _ALIASES = {"initiative": INITIATIVE_ALIASES, "event": EVENT_ALIASES}
 _MAX_NAME, _MAX_TEXT = 500, 20_000
 
-# Per kind: (problem check SQL producing a message or NULL, ...).
+# Values parsed once per row (p_*), shared by the checks and the output.
+_PARSED = {
+    "p_lat": "sinn_coord(lat)", "p_lon": "sinn_coord(lon)", "p_public": "sinn_bool(public)",
+}  # fmt: skip
+_KIND_PARSED = {
+    "initiative": {
+        "p_year": "sinn_year(start_year)",
+        "p_amount": "sinn_amount(funding_eur)",
+    },
+    "event": {"p_date": "sinn_date(date)", "p_participants": "sinn_int(participants)"},
+}
+# Checks over raw (text) and parsed values: (message when true, condition).
 _COMMON_PROBLEMS = (
-    "CASE WHEN sinn_given(lat) AND (sinn_coord(lat) IS NULL OR NOT isfinite(sinn_coord(lat)))"
-    " THEN 'lat: not a number' END",
-    "CASE WHEN sinn_given(lon) AND (sinn_coord(lon) IS NULL OR NOT isfinite(sinn_coord(lon)))"
-    " THEN 'lon: not a number' END",
-    "CASE WHEN sinn_given(lat) <> sinn_given(lon) THEN 'lat/lon: only one given' END",
-    "CASE WHEN abs(sinn_coord(lat)) > 180 OR abs(sinn_coord(lon)) > 180"
-    " THEN 'lat/lon: out of range' END",
-    f"CASE WHEN length(name) > {_MAX_NAME} THEN 'name: longer than {_MAX_NAME} characters' END",
-    f"CASE WHEN length(description) > {_MAX_TEXT} OR length(street) > {_MAX_NAME}"
-    f" OR length(city) > {_MAX_NAME} OR length(municipality) > {_MAX_NAME}"
-    f" OR length(url) > 2000 OR length(id) > 200"
-    f" THEN 'text: value too long' END",
-    "CASE WHEN sinn_bool(public) IS NULL THEN 'public: not a yes/no value' END",
-)
+    ("lat: not a number", "sinn_given(lat) AND NOT isfinite(coalesce(p_lat, 'nan'))"),
+    ("lon: not a number", "sinn_given(lon) AND NOT isfinite(coalesce(p_lon, 'nan'))"),
+    ("lat/lon: only one given", "sinn_given(lat) <> sinn_given(lon)"),
+    ("lat/lon: out of range", "abs(p_lat) > 180 OR abs(p_lon) > 180"),
+    (f"name: longer than {_MAX_NAME} characters", f"length(name) > {_MAX_NAME}"),
+    ("text: value too long",
+     f"length(description) > {_MAX_TEXT} OR length(street) > {_MAX_NAME} "
+     f"OR length(city) > {_MAX_NAME} OR length(municipality) > {_MAX_NAME} "
+     "OR length(url) > 2000 OR length(id) > 200"),
+    ("public: not a yes/no value", "p_public IS NULL"),
+)  # fmt: skip
 _KIND_PROBLEMS = {
     "initiative": (
-        "CASE WHEN sinn_given(start_year) AND coalesce(sinn_year(start_year) NOT BETWEEN"
-        " 1900 AND 2100, TRUE) THEN 'start_year: not a year' END",
-        "CASE WHEN sinn_given(funding_eur) AND (sinn_amount(funding_eur) IS NULL OR NOT"
-        " isfinite(sinn_amount(funding_eur)) OR sinn_amount(funding_eur) < 0)"
-        " THEN 'funding_eur: not an amount' END",
+        ("start_year: not a year",
+         "sinn_given(start_year) AND coalesce(p_year NOT BETWEEN 1900 AND 2100, TRUE)"),
+        ("funding_eur: not an amount",
+         "sinn_given(funding_eur) AND (NOT isfinite(coalesce(p_amount, 'nan')) "
+         "OR p_amount < 0)"),
     ),
     "event": (
-        "CASE WHEN sinn_given(date) AND coalesce(year(sinn_date(date)) NOT BETWEEN"
-        " 1900 AND 2100, TRUE) THEN 'date: not a date' END",
-        "CASE WHEN sinn_given(participants) AND sinn_int(participants) IS NULL"
-        " THEN 'participants: not a whole number' END",
+        ("date: not a date",
+         "sinn_given(date) AND coalesce(year(p_date) NOT BETWEEN 1900 AND 2100, TRUE)"),
+        ("participants: not a whole number",
+         "sinn_given(participants) AND p_participants IS NULL"),
     ),
-}
+}  # fmt: skip
 _COMMON_OUT = """
     v.c_id AS id, v.c_name AS name, {specific}
-    sinn_text(v.street) AS street, sinn_text(v.postal_code) AS postal_code,
-    sinn_text(v.city) AS city, m.ags, m.district_ars,
+    sinn_text(s.street) AS street, sinn_text(s.postal_code) AS postal_code,
+    sinn_text(s.city) AS city, m.ags, m.district_ars,
     coalesce(l.p_lon, m.centroid_lon) AS lon, coalesce(l.p_lat, m.centroid_lat) AS lat,
     CASE WHEN l.p_lon IS NULL THEN m.centroid_x ELSE ST_X(l.pt) END AS x,
     CASE WHEN l.p_lon IS NULL THEN m.centroid_y ELSE ST_Y(l.pt) END AS y,
     l.method AS geocode_method,
     CASE WHEN l.p_lon IS NULL THEN 'municipality' ELSE 'exact' END AS location_precision,
     l.method = 'coordinates_swapped' AS coords_repaired,
-    sinn_url(v.url) AS url, sinn_text(v.description) AS description,
-    sinn_text(v.contact_name) AS contact_name, sinn_text(v.contact_email) AS contact_email,
-    sinn_text(v.contact_phone) AS contact_phone, sinn_bool(v.public) AS public,
-    v.extra, v.is_demo, v.source_file, v.source_row
+    sinn_url(s.url) AS url, sinn_text(s.description) AS description,
+    sinn_text(s.contact_name) AS contact_name, sinn_text(s.contact_email) AS contact_email,
+    sinn_text(s.contact_phone) AS contact_phone, v.p_public AS public,
+    s.extra, s.is_demo, s.source_file, s.source_row
 """
 _SPECIFIC_OUT = {
     "initiative": """
-        sinn_text(v.organisation) AS organisation,
-        coalesce(vp.term, 'other') AS partner, sinn_text(v.partner) AS partner_raw,
-        coalesce(vt.term, 'Sonstiges') AS theme, sinn_text(v.theme) AS theme_raw,
-        coalesce(vs.term, 'unbekannt') AS stage, sinn_year(v.start_year) AS start_year,
-        sinn_amount(v.funding_eur) AS funding_eur,""",
+        sinn_text(s.organisation) AS organisation,
+        coalesce(vp.term, 'other') AS partner, sinn_text(s.partner) AS partner_raw,
+        coalesce(vt.term, 'Sonstiges') AS theme, sinn_text(s.theme) AS theme_raw,
+        coalesce(vs.term, 'unbekannt') AS stage, v.p_year AS start_year,
+        v.p_amount AS funding_eur,""",
     "event": """
-        coalesce(ve.term, 'other') AS type, sinn_text(v.type) AS type_raw,
-        sinn_date(v.date) AS date, sinn_int(v.participants) AS participants,
-        coalesce(vp.term, 'other') AS partner, sinn_text(v.partner) AS partner_raw,
-        coalesce(vt.term, 'Sonstiges') AS theme, sinn_text(v.theme) AS theme_raw,
-        sinn_text(v.initiative_id) AS initiative_id,""",
+        coalesce(ve.term, 'other') AS type, sinn_text(s.type) AS type_raw,
+        v.p_date AS date, v.p_participants AS participants,
+        coalesce(vp.term, 'other') AS partner, sinn_text(s.partner) AS partner_raw,
+        coalesce(vt.term, 'Sonstiges') AS theme, sinn_text(s.theme) AS theme_raw,
+        sinn_text(s.initiative_id) AS initiative_id,""",
+}
+_KIND_PARSED_RAW = {
+    "initiative": ("start_year", "funding_eur"),
+    "event": ("date", "participants"),
 }
 _VOCAB_JOINS = {
-    "initiative": "LEFT JOIN vocab vs ON vs.domain = 'stage' AND vs.key = lower(trim(v.stage))",
-    "event": "LEFT JOIN vocab ve ON ve.domain = 'type' AND ve.key = lower(trim(v.type))",
+    "initiative": "LEFT JOIN vocab vs ON vs.domain = 'stage' AND vs.key = lower(trim(s.stage))",
+    "event": "LEFT JOIN vocab ve ON ve.domain = 'type' AND ve.key = lower(trim(s.type))",
 }
 
 
@@ -151,32 +163,41 @@ def stage_file(
 
 def process(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     """Validate and geocode ``stg_<kind>``; insert accepted rows and rejects."""
-    problems = ", ".join(_COMMON_PROBLEMS + _KIND_PROBLEMS[kind])
+    parsed = {**_PARSED, **_KIND_PARSED[kind]}
+    parse_sql = ", ".join(f"{expr} AS {name}" for name, expr in parsed.items())
+    checks = _COMMON_PROBLEMS + _KIND_PROBLEMS[kind]
+    any_problem = " OR ".join(f"coalesce({cond}, FALSE)" for _, cond in checks)
+    messages = ", ".join(f"CASE WHEN {cond} THEN '{msg}' END" for msg, cond in checks)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE val AS
         WITH parsed AS (
-            SELECT s.*, sinn_text(s.name) AS c_name,
-                coalesce(sinn_text(s.id),
-                         regexp_replace(s.source_file, '\\.[^.]*$', '') || '-' || s.source_row)
+            SELECT rid, source_file, source_row, name, id, lat, lon, ags, postal_code,
+                   city, municipality, description, street, url, public,
+                   {", ".join(_KIND_PARSED_RAW[kind])}, {parse_sql}
+            FROM stg_{kind}
+        ), checked AS (
+            SELECT rid, {", ".join(parsed)}, ags, postal_code, city, municipality,
+                sinn_text(name) AS c_name,
+                coalesce(sinn_text(id),
+                         regexp_replace(source_file, '\\.[^.]*$', '') || '-' || source_row)
                     AS c_id,
-                list_filter([{problems}], x -> x IS NOT NULL) AS problems
-            FROM stg_{kind} s
-        ), ranked AS (
-            SELECT *, CASE WHEN c_name IS NOT NULL AND len(problems) = 0
-                THEN row_number() OVER (PARTITION BY c_id ORDER BY rid) END AS id_rank
+                {any_problem} AS bad,
+                CASE WHEN {any_problem} THEN concat_ws('; ', {messages}) END AS problems
             FROM parsed
+        ), ranked AS (
+            SELECT *, CASE WHEN c_name IS NOT NULL AND NOT bad
+                THEN row_number() OVER (PARTITION BY c_id ORDER BY rid) END AS id_rank
+            FROM checked
         )
-        SELECT *,
-            CASE WHEN len(problems) = 0 AND c_name IS NOT NULL AND id_rank = 1
-                THEN sinn_coord(lon) END AS c_lon,
-            CASE WHEN len(problems) = 0 AND c_name IS NOT NULL AND id_rank = 1
-                THEN sinn_coord(lat) END AS c_lat,
+        SELECT * EXCLUDE (bad, problems, p_lat, p_lon),
+            CASE WHEN id_rank = 1 THEN p_lon END AS c_lon,
+            CASE WHEN id_rank = 1 THEN p_lat END AS c_lat,
             CASE WHEN c_name IS NULL THEN 'missing_name'
-                 WHEN len(problems) > 0 THEN 'unparseable_value'
+                 WHEN bad THEN 'unparseable_value'
                  WHEN id_rank > 1 THEN 'duplicate_id' END AS reason,
             CASE WHEN c_name IS NULL THEN 'name is empty'
-                 WHEN len(problems) > 0 THEN array_to_string(problems, '; ')
+                 WHEN bad THEN problems
                  WHEN id_rank > 1 THEN 'id ' || left(c_id, 60) || ' already imported' END
                 AS detail
         FROM ranked
@@ -190,22 +211,25 @@ def process(con: duckdb.DuckDBPyConnection, kind: str) -> None:
         SELECT {_COMMON_OUT.format(specific=specific)}
         FROM val v
         JOIN (SELECT *, CASE WHEN p_lon IS NOT NULL THEN ST_Transform(ST_Point(p_lon, p_lat),
-                'EPSG:4326', 'EPSG:25833', always_xy := true) END AS pt FROM loc) l USING (rid)
+                'EPSG:4326', 'EPSG:25833', always_xy := true) END AS pt
+              FROM loc WHERE l_ags IS NOT NULL) l USING (rid)
+        JOIN stg_{kind} s USING (rid)
         JOIN municipalities m ON m.ags = l.l_ags
-        LEFT JOIN vocab vt ON vt.domain = 'theme' AND vt.key = lower(trim(v.theme))
-        LEFT JOIN vocab vp ON vp.domain = 'partner' AND vp.key = lower(trim(v.partner))
+        LEFT JOIN vocab vt ON vt.domain = 'theme' AND vt.key = lower(trim(s.theme))
+        LEFT JOIN vocab vp ON vp.domain = 'partner' AND vp.key = lower(trim(s.partner))
         {_VOCAB_JOINS[kind]}
         ORDER BY v.rid
         """
     )
     con.execute(
-        """
+        f"""
         INSERT INTO rejects
-        SELECT ?, v.source_file, v.source_row,
-               coalesce(v.reason, l.fail_reason), coalesce(v.detail, l.fail_detail), v.raw
-        FROM val v LEFT JOIN loc l USING (rid)
+        SELECT ?, s.source_file, s.source_row,
+               coalesce(v.reason, l.fail_reason), coalesce(v.detail, l.fail_detail), s.raw
+        FROM val v LEFT JOIN loc l USING (rid) JOIN stg_{kind} s USING (rid)
         WHERE v.reason IS NOT NULL OR l.l_ags IS NULL
         ORDER BY v.rid
         """,
         [kind],
     )
+    con.execute(f"DROP TABLE val; DROP TABLE loc; DROP TABLE stg_{kind}")

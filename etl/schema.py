@@ -137,13 +137,13 @@ _LOCATION_DDL = """
 TABLE_DDL: dict[str, str] = {
     "initiatives": f"""
         CREATE TABLE initiatives (
-            id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, organisation VARCHAR,
+            id VARCHAR NOT NULL, name VARCHAR NOT NULL, organisation VARCHAR,
             partner VARCHAR NOT NULL, partner_raw VARCHAR,
             theme VARCHAR NOT NULL, theme_raw VARCHAR, stage VARCHAR NOT NULL,
             start_year INTEGER, funding_eur DOUBLE, {_LOCATION_DDL})""",
     "events": f"""
         CREATE TABLE events (
-            id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL,
+            id VARCHAR NOT NULL, name VARCHAR NOT NULL,
             type VARCHAR NOT NULL, type_raw VARCHAR, date DATE, participants INTEGER,
             partner VARCHAR NOT NULL, partner_raw VARCHAR,
             theme VARCHAR NOT NULL, theme_raw VARCHAR, initiative_id VARCHAR,
