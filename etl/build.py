@@ -206,8 +206,8 @@ def build(
     )
     wait = float(os.environ.get("SINN_LOCK_WAIT", "300"))
     with publish.build_lock(db_path, wait), tempfile.TemporaryDirectory() as work:
+        publish.remove_stale_temp(db_path)
         tmp = publish.temp_path(db_path)
-        tmp.unlink(missing_ok=True)
         try:
             # Work in memory (no WAL, no index upkeep) and write the file once at the end.
             con = connect()

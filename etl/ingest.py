@@ -102,7 +102,7 @@ def _utf8_copy(path: Path, encoding: str, workdir: Path) -> Path:
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> str:
-    """Load a CSV as all-VARCHAR view; return the view name."""
+    """Load a CSV as an all-VARCHAR temporary table; return its name."""
     encoding = detect_encoding(path)
     with path.open(encoding=encoding, errors="replace", newline="") as fh:
         sample = fh.read(64 * 1024)
@@ -110,14 +110,21 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> str:
         return _empty_view(con)
     delim = detect_delimiter(sample)
     source = _utf8_copy(path, encoding, workdir)
-    rel = con.sql(
-        "SELECT * FROM read_csv($path, all_varchar = true, header = true, delim = $delim, "
-        "quote = '\"', escape = '\"', null_padding = true, strict_mode = false, "
-        "max_line_size = 20000000, nullstr = '')",
-        params={"path": str(source), "delim": delim},
-    )
     name = _view_name()
-    rel.to_view(name)
+    query = (
+        f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv($path, all_varchar = true, "
+        "header = true, delim = $delim, quote = '\"', escape = '\"', null_padding = true, "
+        "strict_mode = false, max_line_size = 20000000, nullstr = '', parallel = $parallel)"
+    )
+    params = {"path": str(source), "delim": delim}
+    try:
+        con.execute(query, {**params, "parallel": True})
+    except duckdb.Error:
+        # Quoted line breaks with ragged rows need the single-threaded reader.
+        try:
+            con.execute(query, {**params, "parallel": False})
+        except duckdb.Error as exc:
+            raise InputError(f"{path.name}: not a readable CSV file ({exc})") from exc
     return name
 
 

@@ -43,6 +43,14 @@ def temp_path(db_path: Path) -> Path:
     return db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
 
 
+def remove_stale_temp(db_path: Path) -> list[Path]:
+    """Delete temporary files of killed builds (call while holding the lock)."""
+    stale = sorted(db_path.parent.glob(f".{db_path.name}.building-*"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def replace_atomically(tmp: Path, target: Path) -> None:
     """Flush ``tmp`` to disk and move it over ``target`` in one rename."""
     with tmp.open("rb") as fh:

@@ -1,0 +1,108 @@
+"""Property-based import tests: broken and hostile rows never crash or vanish."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import openpyxl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from etl.build import build
+from etl.db import connect
+from etl.schema import REJECT_REASONS
+from tests.etl_helpers import reference_raw
+
+COLUMNS = ["id", "name", "lat", "lon", "plz", "ort", "ags", "gemeinde", "thema",
+           "gründungsjahr", "public", "url", "beschreibung", "zusatz"]  # fmt: skip
+
+nasty_text = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", " ", "\x00", "a\x00b", "\r\n", "\t=1+1", "=HYPERLINK(\"x\")",
+                     "<script>alert(1)</script>", "'; DROP TABLE initiatives; --",
+                     "Ärger über Straße", "x" * 100_000]),
+)  # fmt: skip
+coordinate = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.floats(50.2, 51.6).map(lambda v: f"{v:.5f}"),
+    st.floats(12.0, 15.0).map(lambda v: f"{v:.5f}".replace(".", ",")),
+    st.sampled_from(["", "NaN", "inf", "-inf", "1e308", "abc", "51.05", "13.74", "52.52"]),
+)
+year = st.one_of(st.integers(-10, 3000).map(str), st.sampled_from(["", "45000", "15.03.2023",
+                                                                 "2024-13-45", "zwei"]))  # fmt: skip
+row = st.fixed_dictionaries(
+    {
+        "id": st.one_of(st.sampled_from(["", "1", "2", "dup"]), nasty_text),
+        "name": nasty_text,
+        "lat": coordinate,
+        "lon": coordinate,
+        "plz": st.sampled_from(["", "01067", "01454", "10178", "9999", "abcde", "04109"]),
+        "ort": st.sampled_from(["", "Dresden", "Wachau", "Leipzig", "\x00"]),
+        "ags": st.sampled_from(["", "14612000", "11000000", "1461200", "x", "146120000000"]),
+        "gemeinde": st.sampled_from(["", "Görlitz", "Bernsdorf", "Atlantis", "GOERLITZ"]),
+        "thema": st.one_of(st.sampled_from(["Bildung", "health", ""]), nasty_text),
+        "gründungsjahr": year,
+        "public": st.sampled_from(["", "ja", "nein", "vielleicht", "0"]),
+        "url": st.sampled_from(["", "https://example.org", "javascript:alert(1)", "ftp://x"]),
+        "beschreibung": nasty_text,
+        "zusatz": nasty_text,
+    }
+)
+files = st.tuples(
+    st.lists(row, max_size=12),
+    st.sampled_from(["csv,", "csv;", "csv-cp1252", "json", "xlsx"]),
+    st.sets(st.sampled_from(COLUMNS), max_size=3),  # columns the file leaves out
+)
+
+
+def _write(path_base, rows, fmt, dropped):
+    """Write rows in one of the supported formats; return the path."""
+    columns = [c for c in COLUMNS if c not in dropped]
+    rows = [{c: r[c] for c in columns} for r in rows]
+    if fmt == "json":
+        path = path_base.with_suffix(".json")
+        path.write_text(json.dumps(rows), encoding="utf-8")
+    elif fmt == "xlsx":
+        path = path_base.with_suffix(".xlsx")
+        wb = openpyxl.Workbook()
+        wb.active.append(columns)
+        for r in rows:  # XLSX cannot hold control characters at all
+            wb.active.append([openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.sub("", r[c])
+                              for c in columns])  # fmt: skip
+        wb.save(path)
+    else:
+        path = path_base.with_suffix(".csv")
+        encoding = "cp1252" if fmt == "csv-cp1252" else "utf-8"
+        with path.open("w", encoding=encoding, errors="replace", newline="") as fh:
+            writer = csv.DictWriter(fh, columns, delimiter=";" if fmt != "csv," else ",")
+            writer.writeheader()
+            writer.writerows(rows)
+    return path
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+@given(files)
+def test_every_row_accounted_for(tmp_path_factory, spec):
+    rows, fmt, dropped = spec
+    work = tmp_path_factory.mktemp("prop")
+    path = _write(work / "input", rows, fmt, dropped)
+    summary = build(work / "db.duckdb", initiatives=[path], raw=reference_raw())
+    assert summary.rows_read == len(rows)
+    assert summary.accepted["initiatives"] + summary.rejected == len(rows)
+    assert set(summary.rejected_by_reason) <= set(REJECT_REASONS)
+    with connect(work / "db.duckdb", read_only=True) as con:
+        bad_urls = con.execute(
+            "SELECT count(*) FROM initiatives WHERE url IS NOT NULL AND url NOT LIKE 'http%'"
+        ).fetchone()[0]
+        no_place = con.execute(
+            "SELECT count(*) FROM initiatives i LEFT JOIN municipalities m USING (ags) "
+            "WHERE m.ags IS NULL OR NOT ST_Contains(ST_Transform(m.geom, 'EPSG:25833', "
+            "'EPSG:4326', always_xy := true), ST_Point(i.lon, i.lat)) "
+            "AND i.location_precision = 'exact'"
+        ).fetchone()[0]
+        raws = [json.loads(r[0]) for r in con.execute("SELECT raw FROM rejects").fetchall()]
+    assert bad_urls == 0
+    assert no_place == 0
+    assert all(isinstance(r, dict) for r in raws)
