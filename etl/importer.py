@@ -218,7 +218,6 @@ def process(con: duckdb.DuckDBPyConnection, kind: str) -> None:
         LEFT JOIN vocab vt ON vt.domain = 'theme' AND vt.key = lower(trim(s.theme))
         LEFT JOIN vocab vp ON vp.domain = 'partner' AND vp.key = lower(trim(s.partner))
         {_VOCAB_JOINS[kind]}
-        ORDER BY v.rid
         """
     )
     con.execute(
@@ -228,7 +227,6 @@ def process(con: duckdb.DuckDBPyConnection, kind: str) -> None:
                coalesce(v.reason, l.fail_reason), coalesce(v.detail, l.fail_detail), s.raw
         FROM val v LEFT JOIN loc l USING (rid) JOIN stg_{kind} s USING (rid)
         WHERE v.reason IS NOT NULL OR l.l_ags IS NULL
-        ORDER BY v.rid
         """,
         [kind],
     )
