@@ -27,7 +27,9 @@ coordinate = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(str),
     st.floats(50.2, 51.6).map(lambda v: f"{v:.5f}"),
     st.floats(12.0, 15.0).map(lambda v: f"{v:.5f}".replace(".", ",")),
-    st.sampled_from(["", "NaN", "inf", "-inf", "1e308", "abc", "51.05", "13.74", "52.52"]),
+    st.sampled_from(
+        ["", "NaN", "inf", "-inf", "1e308", "abc", "51.05", "13.74", "52.52"]
+    ),
 )
 year = st.one_of(st.integers(-10, 3000).map(str), st.sampled_from(["", "45000", "15.03.2023",
                                                                  "2024-13-45", "zwei"]))  # fmt: skip
@@ -37,14 +39,22 @@ row = st.fixed_dictionaries(
         "name": nasty_text,
         "lat": coordinate,
         "lon": coordinate,
-        "plz": st.sampled_from(["", "01067", "01454", "10178", "9999", "abcde", "04109"]),
+        "plz": st.sampled_from(
+            ["", "01067", "01454", "10178", "9999", "abcde", "04109"]
+        ),
         "ort": st.sampled_from(["", "Dresden", "Wachau", "Leipzig", "\x00"]),
-        "ags": st.sampled_from(["", "14612000", "11000000", "1461200", "x", "146120000000"]),
-        "gemeinde": st.sampled_from(["", "Görlitz", "Bernsdorf", "Atlantis", "GOERLITZ"]),
+        "ags": st.sampled_from(
+            ["", "14612000", "11000000", "1461200", "x", "146120000000"]
+        ),
+        "gemeinde": st.sampled_from(
+            ["", "Görlitz", "Bernsdorf", "Atlantis", "GOERLITZ"]
+        ),
         "thema": st.one_of(st.sampled_from(["Bildung", "health", ""]), nasty_text),
         "gründungsjahr": year,
         "public": st.sampled_from(["", "ja", "nein", "vielleicht", "0"]),
-        "url": st.sampled_from(["", "https://example.org", "javascript:alert(1)", "ftp://x"]),
+        "url": st.sampled_from(
+            ["", "https://example.org", "javascript:alert(1)", "ftp://x"]
+        ),
         "beschreibung": nasty_text,
         "zusatz": nasty_text,
     }
@@ -75,7 +85,9 @@ def _write(path_base, rows, fmt, dropped):
         path = path_base.with_suffix(".csv")
         encoding = "cp1252" if fmt == "csv-cp1252" else "utf-8"
         with path.open("w", encoding=encoding, errors="replace", newline="") as fh:
-            writer = csv.DictWriter(fh, columns, delimiter=";" if fmt != "csv," else ",")
+            writer = csv.DictWriter(
+                fh, columns, delimiter=";" if fmt != "csv," else ","
+            )
             writer.writeheader()
             writer.writerows(rows)
     return path
@@ -102,7 +114,9 @@ def test_every_row_accounted_for(tmp_path_factory, spec):
             "'EPSG:4326', always_xy := true), ST_Point(i.lon, i.lat)) "
             "AND i.location_precision = 'exact'"
         ).fetchone()[0]
-        raws = [json.loads(r[0]) for r in con.execute("SELECT raw FROM rejects").fetchall()]
+        raws = [
+            json.loads(r[0]) for r in con.execute("SELECT raw FROM rejects").fetchall()
+        ]
     assert bad_urls == 0
     assert no_place == 0
     assert all(isinstance(r, dict) for r in raws)

@@ -1,0 +1,302 @@
+"""Page "Karte": key figures, the choropleth map with markers, search, table, text."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import data, filters
+from dashboard.assets import SERVED_BASE, ensure_vendor
+from dashboard.components import kpi_row, show_table
+from dashboard.i18n import fmt_num, fmt_pct, labels, language, t
+from dashboard.maps import (
+    BASEMAPS,
+    DECIMALS,
+    INDICATORS,
+    SCHEMES,
+    AreaLayer,
+    MapData,
+    MapOptions,
+    build_map,
+)
+from dashboard.queries import MAP_LEVELS, Filters
+
+MAP_KEY = "karte_map"
+# Only clicks come back from the map: pan and zoom must not rerun the app.
+RETURNED = ["last_active_drawing", "last_object_clicked"]
+HANDLED_CLICK_KEY = "_karte_handled_click"
+SEARCH_ZOOM = {"municipality": 11, "initiative": 15}
+TABLE_COLUMNS = [
+    "name", "district_name", "settlement", "population", "initiatives", "events",
+    "per_100k", "lq", "nearest_km",
+]  # fmt: skip
+
+
+@st.cache_resource(show_spinner=False)
+def _vendor() -> str:
+    """Copy the map assets once per process; return their URL prefix."""
+    ensure_vendor()
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}{SERVED_BASE}" if base else SERVED_BASE
+
+
+def map_data(f: Filters, level: str, markers: bool = True) -> MapData:
+    """Cached query results for one map (public fields, all districts)."""
+    public = replace(f, public_only=True, districts=())
+    events = markers and f.show_events
+    return MapData(
+        areas=[
+            AreaLayer(
+                level,
+                data.query("map_area_values", public, level),
+                data.query("map_geometries", level),
+            )
+        ],
+        context=data.query("map_context"),
+        bounds=data.query("map_bounds"),
+        initiatives=data.query("initiatives_public", public) if markers else None,
+        events=data.query("events_public", public) if events else None,
+        district_outlines=(
+            data.query("map_geometries", "district")
+            if level == "municipality"
+            else None
+        ),
+    )
+
+
+def _option(label_key: str, options: tuple, key: str, fmt_prefix: str, col) -> str:
+    """One map selector (a select box with translated option names)."""
+    return col.selectbox(t(label_key), options, key=key, format_func=labels(fmt_prefix))
+
+
+def _url_choice(name: str, allowed: tuple, default: str) -> str:
+    """A map option from the URL (e.g. ``?level=municipality``); invalid -> default.
+
+    An invalid value is ignored with a visible notice, never an exception.
+    """
+    value = st.query_params.get(name, default)
+    if value in allowed:
+        return value
+    shown = str(value).replace("`", "'")[:80]  # in a code span: no markdown
+    st.warning(t("param.invalid", name=name, value=shown), icon="⚠️")
+    return default
+
+
+def _write_url(choices: dict[str, tuple[str, str]]) -> None:
+    """Mirror map options in the URL (defaults left out) so a link keeps them."""
+    for name, (value, default) in choices.items():
+        if value == default:
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != value:
+            st.query_params[name] = value
+
+
+def _controls() -> tuple[str, MapOptions]:
+    """Level, indicator, classification and basemap selectors (URL seeds them)."""
+    if "map_level" not in st.session_state:
+        st.session_state["map_level"] = _url_choice("level", MAP_LEVELS, "district")
+        st.session_state["map_indicator"] = _url_choice(
+            "indicator", INDICATORS, "per_100k"
+        )
+    cols = st.columns(4)
+    level = _option("map.level", MAP_LEVELS, "map_level", "map.level.", cols[0])
+    indicator = _option("map.indicator", INDICATORS, "map_indicator", "ind.", cols[1])
+    scheme = _option("map.scheme", SCHEMES, "map_scheme", "map.scheme.", cols[2])
+    basemap = cols[3].selectbox(
+        t("map.basemap"),
+        BASEMAPS,
+        key="map_basemap",
+        format_func=labels("map.basemap."),
+        help=t("map.basemap_help"),
+    )
+    _write_url({"level": (level, "district"), "indicator": (indicator, "per_100k")})
+    return level, MapOptions(
+        indicator=indicator,
+        scheme=scheme,
+        basemap=basemap,
+        lang=language(),
+        assets=_vendor(),
+    )
+
+
+def _search(f: Filters) -> tuple[tuple[float, float] | None, int | None]:
+    """Search box; the chosen match's position and zoom (or ``None``)."""
+    text = st.text_input(
+        t("karte.search"), key="map_search", placeholder=t("karte.search_placeholder")
+    )
+    if not text.strip():
+        return None, None
+    found = data.query("map_search", text, f.public_only)
+    if found.empty:
+        st.caption(t("karte.search_none", q=text.strip()[:80]))
+        return None, None
+    labels = {
+        i: f"{row.name} · {row.detail or ''} ({t(f'map.search.{row.kind}')})"
+        for i, row in enumerate(found.itertuples())
+    }
+    choice = st.selectbox(
+        t("karte.search_pick"), list(labels), format_func=labels.get, key="map_pick"
+    )
+    row = found.iloc[choice]
+    return (float(row["lat"]), float(row["lon"])), SEARCH_ZOOM[row["kind"]]
+
+
+def _handle_click(result: dict | None, f: Filters) -> None:
+    """A click on an area selects its district (once per click) via the filters."""
+    if not result:
+        return
+    feature = result.get("last_active_drawing") or {}
+    ars = (feature.get("properties") or {}).get("ars")
+    click = result.get("last_object_clicked")
+    if not ars or click == st.session_state.get(HANDLED_CLICK_KEY):
+        return
+    st.session_state[HANDLED_CLICK_KEY] = click
+    if f.districts != (ars,):
+        filters.select_districts([ars])
+
+
+def _selection(f: Filters, districts: pd.DataFrame) -> None:
+    """Which district is selected, and a button to clear the selection."""
+    if len(f.districts) != 1:
+        st.caption(t("karte.click_hint"))
+        return
+    names = dict(zip(districts["key"], districts["name"], strict=True))
+    left, right = st.columns([4, 1])
+    left.markdown(t("karte.selected", name=names.get(f.districts[0], f.districts[0])))
+    if right.button(t("karte.clear"), key="map_clear"):
+        filters.select_districts([])
+
+
+def _table(values: pd.DataFrame, level: str, indicator: str) -> None:
+    """The map's values as a sortable table (the accessible alternative)."""
+    st.subheader(t("karte.table"))
+    shown = values[TABLE_COLUMNS]
+    if level == "district":
+        shown = shown.drop(columns="district_name").rename(
+            columns={"settlement": "kind"}
+        )
+    else:
+        shown = shown.rename(columns={"settlement": "degurba_label"})
+    shown = shown.sort_values(indicator, ascending=indicator == "nearest_km")
+    st.caption(t("karte.table_help"))
+    show_table(shown, key=f"map_table_{level}")
+
+
+def summary_text(
+    districts: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    kpis: dict,
+    average: float | None,
+    lang: str,
+) -> str:
+    """One paragraph on the rows in scope: average, top, gaps, rural share.
+
+    ``districts`` and ``municipalities`` hold only the rows inside the filters;
+    ``average`` is Saxony's initiatives per 100k under the same filters.
+    """
+    if not kpis["initiatives"] or districts.empty:
+        return t("karte.sum.none", lang=lang)
+    scope = districts
+    digits = DECIMALS["per_100k"]
+    parts = [t("karte.sum.average", lang=lang, avg=fmt_num(average, digits, lang=lang))]
+    top = scope.sort_values("per_100k", ascending=False).iloc[0]
+    top_value = fmt_num(top["per_100k"], digits, lang=lang)
+    parts.append(t("karte.sum.top", lang=lang, top=top["name"], top_value=top_value))
+    below = scope[scope["per_100k"] < 0.5 * (average or 0)]
+    if below.empty:
+        parts.append(t("karte.sum.none_below", lang=lang))
+    else:
+        names = ", ".join(
+            f"{r.name} ({fmt_num(r.per_100k, digits, lang=lang)})"
+            for r in below.sort_values("per_100k").itertuples()
+        )
+        parts.append(t("karte.sum.below_half", lang=lang, names=names))
+    inside = municipalities
+    zero = int((inside["initiatives"] == 0).sum())
+    parts.append(
+        t(
+            "karte.sum.municipalities",
+            lang=lang,
+            zero=fmt_num(zero, lang=lang),
+            total=fmt_num(len(inside), lang=lang),
+        )
+    )
+    if kpis.get("rural_share_population"):
+        parts.append(
+            t(
+                "karte.sum.rural",
+                lang=lang,
+                pop=fmt_pct(kpis["rural_share_population"], lang=lang),
+                ini=fmt_pct(kpis["rural_share_initiatives"], lang=lang),
+            )
+        )
+    return " ".join(parts)
+
+
+def _show_map(
+    md: MapData, opts: MapOptions, returned: list[str], center=None, zoom=None
+) -> dict | None:
+    """Render the folium map; only ``returned`` interactions rerun the app."""
+    return st_folium(
+        build_map(md, opts),
+        key=MAP_KEY,
+        height=opts.height,
+        use_container_width=True,
+        returned_objects=returned,
+        center=center,
+        zoom=zoom,
+    )
+
+
+def _in_scope(values: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """Rows inside the settlement-type filter and, if chosen, the districts."""
+    keep = values["in_filter"].astype(bool)
+    if f.districts:
+        keep &= values["district_ars"].isin(f.districts)
+    return values[keep]
+
+
+def render() -> None:
+    """The page "Karte"."""
+    f = filters.current()
+    k = data.query("kpis", f)
+    kpi_row(k, f.show_events)
+    filters.show_if_empty(k)
+    level, opts = _controls()
+    center, zoom = _search(f)
+    md = map_data(f, level)
+    result = _show_map(md, replace(opts, selected=f.districts), RETURNED, center, zoom)
+    _handle_click(result, f)
+    everywhere = replace(f, public_only=True, districts=())
+    values = {
+        lvl: md.areas[0].values
+        if lvl == level
+        else data.query("map_area_values", everywhere, lvl)
+        for lvl in MAP_LEVELS
+    }
+    _selection(f, values["district"])
+    st.subheader(t("karte.summary"))
+    average = data.query("saxony_average", f)["per_100k"]
+    scoped = {lvl: _in_scope(frame, f) for lvl, frame in values.items()}
+    text = summary_text(
+        scoped["district"], scoped["municipality"], k, average, language()
+    )
+    st.write(text)
+    _table(scoped[level], level, opts.indicator)
+
+
+def render_embed() -> None:
+    """Only the map and its legend (public fields), for the website's iframe."""
+    f = filters.current()
+    level = _url_choice("level", MAP_LEVELS, "district")
+    opts = MapOptions(
+        indicator=_url_choice("indicator", INDICATORS, "per_100k"),
+        lang=language(),
+        assets=_vendor(),
+        height=600,
+    )
+    _show_map(map_data(f, level), opts, [])

@@ -1,0 +1,83 @@
+"""SINN-Atlas entry point: page config, language, shared filters and navigation.
+
+``?view=embed`` (the SINN website adds Streamlit's own ``embed=true``) shows only
+the map of the Karte page, without sidebar or menus.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run dashboard/streamlit_app.py` puts dashboard/ on sys.path, not the
+# project root that holds the dashboard, etl and geo packages.
+ROOT = str(Path(__file__).resolve().parent.parent)
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import streamlit as st  # noqa: E402
+
+from dashboard import data, filters, i18n  # noqa: E402
+from dashboard.app_pages import karte  # noqa: E402
+from dashboard.i18n import t  # noqa: E402
+
+# One line per page: (page function or file relative to this script, title key,
+# URL path, icon). The first page is the default. No :material/...: icons here:
+# Streamlit turns the page's icon into the favicon and fetches material ones from
+# fonts.gstatic.com, a request to a third party on every page view.
+PAGES = [
+    (karte.render, "nav.karte", "karte", None),
+    ("app_pages/regionen.py", "nav.regionen", "regionen", None),
+    ("app_pages/daten.py", "nav.daten", "daten", None),
+    ("app_pages/methodik.py", "nav.methodik", "methodik", None),
+]
+EMBED_VIEW = "embed"  # ?view=embed; Streamlit keeps `embed` for itself
+
+
+def _embed() -> None:
+    """Only the map, for an <iframe> on the SINN website."""
+    st.set_page_config(
+        page_title=t("app.title"), layout="wide", initial_sidebar_state="collapsed"
+    )
+    page = st.Page(karte.render_embed, title=t("nav.karte"), url_path="karte")
+    nav = st.navigation([page], position="hidden")
+    if data.query("has_demo_rows"):
+        st.caption(t("demo.caption"))
+    nav.run()
+
+
+def _language_switch() -> None:
+    """German/English selector bound to the ``lang`` state (and URL) key."""
+    names = {"de": "Deutsch", "en": "English"}
+    st.sidebar.radio(
+        t("lang.label"), i18n.LANGUAGES, key=i18n.LANG_KEY, format_func=names.get,
+        horizontal=True,
+    )  # fmt: skip
+
+
+def main() -> None:
+    """Build the page list, the sidebar and the page frame, then run the page."""
+    i18n.init_language()
+    if st.query_params.get("view") == EMBED_VIEW:
+        _embed()
+        return
+    pages = [
+        st.Page(page, title=t(key), url_path=path, icon=icon, default=n == 0)
+        for n, (page, key, path, icon) in enumerate(PAGES)
+    ]
+    nav = st.navigation(pages)
+    st.set_page_config(
+        page_title=f"{nav.title} · {t('app.title')}",
+        page_icon="🤝",
+        layout="wide",
+    )
+    st.sidebar.markdown(f"**{t('app.title')}** · {t('app.subtitle')}")
+    _language_switch()
+    st.title(nav.title)
+    if data.query("has_demo_rows"):
+        st.warning(t("demo.notice"), icon=":material/science:")
+    filters.sidebar_filters()
+    nav.run()
+
+
+main()

@@ -1,0 +1,489 @@
+"""Map builders, self-hosted assets, map queries, the Karte page and the static map."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import folium
+import pytest
+from folium.plugins import Fullscreen
+from streamlit.testing.v1 import AppTest
+
+from dashboard import assets
+from dashboard import queries as q
+from dashboard.maps import (
+    THEME_COLOURS,
+    AreaLayer,
+    MapData,
+    MapOptions,
+    build_map,
+    classify,
+    legend_html,
+    safe_url,
+)
+from etl.db import connect
+from etl.export_map import export_map, public_map_data
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "streamlit_app.py")
+NASTY = "<script>alert(1)</script>"
+PUOR_NEUTRAL = "#f7f7f7"
+URL = re.compile(r"https?://[^\s\"'<>\\)]+")
+# Tags and CSS that make a browser fetch something.
+FETCHING = re.compile(
+    r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*[\"']([^\"']+)",
+    re.IGNORECASE,
+)
+CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
+
+
+@pytest.fixture(scope="module")
+def con(demo_db: Path):
+    """Read-only connection to the session's demo database."""
+    with connect(demo_db, read_only=True) as c:
+        yield c
+
+
+def map_data(con, level: str = "district", f: q.Filters | None = None) -> MapData:
+    """MapData for one level, as the Karte page assembles it."""
+    f = f or q.Filters()
+    return MapData(
+        areas=[
+            AreaLayer(
+                level, q.map_area_values(con, f, level), q.map_geometries(con, level)
+            )
+        ],
+        context=q.map_context(con),
+        bounds=q.map_bounds(con),
+        initiatives=q.initiatives_public(con, f),
+        events=q.events_public(con, f),
+        district_outlines=q.map_geometries(con, "district"),
+    )
+
+
+def render(m: folium.Map) -> str:
+    """The full HTML page of a map."""
+    return m.get_root().render()
+
+
+def hosts(html: str) -> set[str]:
+    """Host names of every http(s) URL written anywhere in ``html``."""
+    return {urlsplit(u).hostname for u in URL.findall(html)}
+
+
+# --- classification ---------------------------------------------------------------
+
+
+def test_class_breaks_exact_for_known_input() -> None:
+    """Quantiles, equal intervals and Fisher-Jenks on small known series."""
+    assert classify(range(11), "quantiles", 5).bins == (2, 4, 6, 8, 10)
+    equal = classify(range(11), "equal_interval", 5)
+    assert equal.bins == (2, 4, 6, 8, 10)
+    assert equal.counts == (3, 2, 2, 2, 2)
+    jenks = classify([1, 2, 3, 10, 11, 12, 30, 31, 50], "natural_breaks", 3)
+    assert jenks.bins == (12, 31, 50)
+    assert (jenks.mins, jenks.maxs, jenks.counts) == (
+        (1, 30, 50),
+        (12, 31, 50),
+        (6, 2, 1),
+    )
+
+
+def test_zero_class_keeps_zeros_apart() -> None:
+    """Zeros get their own class; the positive values share the rest."""
+    cls = classify([0, 0, 0, 1, 2, 3, 4], "quantiles", 3, zero_class=True)
+    assert cls.bins == (0, 2.5, 4)
+    assert cls.counts == (3, 2, 2)
+    assert cls.index(0) == 0 and cls.index(1) == 1 and cls.index(4) == 2
+
+
+def test_degenerate_inputs() -> None:
+    """No values: no classes and grey; one distinct value: one class."""
+    empty = classify([None, float("nan")], "quantiles", 5)
+    assert empty.bins == () and empty.colour(3.0) == "#d9d9d9"
+    assert classify([5, 5, 5], "natural_breaks", 5).bins == (5,)
+    with pytest.raises(ValueError, match="scheme"):
+        classify([1, 2], "kmeans")
+
+
+def test_lq_palette_centred_on_one() -> None:
+    """The class holding 1 is PuOr's neutral colour; below orange, above purple."""
+    cls = classify([0.2, 0.4, 0.8, 1.0, 1.1, 1.6, 2.5], "quantiles", 5, centre=1.0)
+    assert cls.colour(1.0) == PUOR_NEUTRAL
+    assert cls.colours == ("#e66101", "#fdb863", PUOR_NEUTRAL, "#b2abd2", "#5e3c99")
+    # All values above 1: only purple shades, none neutral, none orange.
+    above = classify([1.2, 1.5, 3.0], "quantiles", 3, centre=1.0)
+    assert above.colours == ("#d8daeb", "#998ec3", "#542788")
+    # A lone class below 1 (LQ 0: no initiative) is a clear mid orange.
+    gaps = classify(
+        [0, 0, 0, 0.6, 1, 2, 3, 4, 5], "quantiles", 5, centre=1.0, zero_class=True
+    )
+    assert gaps.colours[:2] == ("#f1a340", PUOR_NEUTRAL)
+
+
+def test_lq_map_classes_are_centred(con) -> None:
+    """On the real data the LQ legend's neutral class contains 1."""
+    opts = MapOptions(indicator="lq")
+    values = q.map_area_values(con, q.Filters(), "district")
+    cls = classify(values["lq"], "quantiles", 5, centre=1.0, zero_class=True)
+    neutral = cls.colours.index(PUOR_NEUTRAL)
+    low = cls.bins[neutral - 1] if neutral else min(values["lq"])
+    assert low <= 1.0 <= cls.bins[neutral]
+    assert "Standortquotient (Sachsen = 1)" in legend_html(cls, opts, "district")
+
+
+# --- legend, text, escaping -------------------------------------------------------
+
+
+def test_legend_text_with_units_both_languages() -> None:
+    """Title with unit, class ranges in the language's number format, notes."""
+    cls = classify([0, 1.25, 2.5, 10.75], "equal_interval", 2)
+    opts = MapOptions(indicator="per_100k", scheme="equal_interval")
+    de = legend_html(cls, opts, "municipality")
+    assert "Initiativen je 100.000 Einwohner" in de
+    assert "0,0 – 2,5 (3)" in de and "10,8 (1)" in de
+    assert "Klassen: Gleiche Intervalle" in de and "Anzahl Gemeinden" in de
+    en = legend_html(cls, MapOptions(indicator="per_100k", lang="en"), "district")
+    assert "Initiatives per 100,000 inhabitants" in en and "0.0 – 2.5 (3)" in en
+    km = legend_html(cls, MapOptions(indicator="nearest_km"), "district")
+    assert "km" in km and "nach Einwohnern gewichtet" in km
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://sinn-sachsen.de/x?a=1", True),
+        ("http://example.org", True),
+        ("  https://example.org/p  ", True),
+        ("javascript:alert(1)", False),
+        ("JAVASCRIPT:alert(1)", False),
+        ("data:text/html,<b>x</b>", False),
+        ("ftp://example.org", False),
+        ("//evil.example", False),
+        ("https://", False),
+        ('https://example.org/"onmouseover="x', False),
+        (None, False),
+    ],
+)
+def test_safe_url(url, kept: bool) -> None:
+    """Only absolute http(s) URLs with a host survive."""
+    assert (safe_url(url) is not None) is kept
+
+
+def test_user_text_escaped_and_bad_links_dropped(con) -> None:
+    """Names, descriptions and area names reach the HTML escaped; javascript: dropped."""
+    md = map_data(con)
+    ini = md.initiatives.copy()
+    ini.loc[0, ["name", "description", "url"]] = [
+        NASTY,
+        "<b>fett</b>",
+        "javascript:alert(2)",
+    ]
+    ini.loc[1, "url"] = "https://ok.example.org/seite"
+    areas = md.areas[0].values.copy()
+    areas.loc[0, "name"] = '<img src=x onerror="alert(3)">'
+    md = replace(md, initiatives=ini, areas=[replace(md.areas[0], values=areas)])
+    html = render(build_map(md, MapOptions()))
+    assert NASTY not in html and "<b>fett</b>" not in html and "<img src=x" not in html
+    # JSON in the script escapes '&' as \u0026: the popup holds "&lt;script&gt;".
+    assert "\\u0026lt;script\\u0026gt;alert(1)" in html
+    assert "\\u0026lt;img src=x onerror=\\u0026quot;alert(3)" in html
+    assert "javascript:alert" not in html
+    assert 'href=\\"https://ok.example.org/seite\\"' in html
+    assert 'rel=\\"noopener noreferrer\\"' in html
+
+
+def test_popup_public_fields_only(con) -> None:
+    """Contact data never reaches the map HTML."""
+    emails = [r[0] for r in con.execute(
+        "SELECT contact_email FROM initiatives WHERE contact_email IS NOT NULL"
+    ).fetchall()]  # fmt: skip
+    html = render(build_map(map_data(con), MapOptions()))
+    assert emails and not any(e in html for e in emails)
+
+
+# --- self-hosted assets: nothing from other hosts -----------------------------------
+
+
+def test_default_basemap_requests_nothing_external(con) -> None:
+    """Served assets are relative; no tile URL; the only hosts are popup links."""
+    md = map_data(con, "municipality")
+    m = build_map(md, MapOptions(indicator="lq"))
+    html = render(m)
+    fetched = FETCHING.findall(html) + CSS_URL.findall(html)
+    assert fetched and all(u.startswith("/app/static/vendor/") for u in fetched), (
+        fetched
+    )
+    data_hosts = {
+        urlsplit(u).hostname
+        for frame in (md.initiatives, md.events)
+        for u in frame["url"].dropna()
+    }
+    assert hosts(html) <= data_hosts, hosts(html) - data_hosts
+    # streamlit-folium loads what the elements declare: all of it must be local.
+    declared = [
+        url
+        for element in assets._elements(m)
+        for _, url in getattr(element, "default_js", [])
+        + getattr(element, "default_css", [])
+    ]
+    assert {u.rsplit("/", 1)[-1] for u in declared} == {
+        "leaflet.js", "leaflet.css", "leaflet.markercluster.js", "MarkerCluster.css",
+        "MarkerCluster.Default.css",
+    }  # fmt: skip
+    assert all(u.startswith("/app/static/vendor/") for u in declared)
+    assert '"maxZoom": 18' in html  # markercluster needs it without a tile layer
+
+
+def test_osm_basemap_is_opt_in_with_attribution(con) -> None:
+    """OpenStreetMap tiles and their attribution appear only when chosen."""
+    default = render(build_map(map_data(con), MapOptions()))
+    osm = render(build_map(map_data(con), MapOptions(basemap="osm")))
+    assert "tile.openstreetmap.org" not in default
+    assert "OpenStreetMap" not in default
+    assert (
+        "tile.openstreetmap.org" in osm
+        and "OpenStreetMap\\u003c/a\\u003e-Mitwirkende" in osm
+    )
+    for html in (default, osm):
+        assert (
+            "GeoBasis-DE / BKG 2021 (Daten ver\\u00e4ndert) \\u00b7 Zensus 2022" in html
+        )
+
+
+def test_self_host_leaves_folium_defaults_and_rejects_unknown_cdn() -> None:
+    """Instance-level relinking; an unknown CDN resource is an error, not a leak."""
+    before = list(folium.Map.default_js)
+    m = folium.Map(tiles=None)
+    assets.self_host(m)
+    assert folium.Map.default_js == before
+    assert [k for k, _ in m.default_js] == ["leaflet"]
+    fancy = folium.Map(tiles=None)
+    Fullscreen().add_to(fancy)
+    with pytest.raises(ValueError, match="no self-hosted asset"):
+        assets.self_host(fancy)
+
+
+def test_ensure_vendor_is_idempotent(tmp_path: Path) -> None:
+    """The files land under their served names; a second run rewrites nothing."""
+    target = assets.ensure_vendor(tmp_path / "vendor")
+    files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*.*"))
+    assert "leaflet/leaflet.js" in files and "leaflet/images/layers.png" in files
+    assert "markercluster/leaflet.markercluster.js" in files
+    stamps = {p: p.stat().st_mtime_ns for p in target.rglob("*.*")}
+    assets.ensure_vendor(target)
+    assert stamps == {p: p.stat().st_mtime_ns for p in target.rglob("*.*")}
+    urls = assets.served_urls("/base/app/static/vendor")
+    assert urls["leaflet"] == "/base/app/static/vendor/leaflet/leaflet.js"
+
+
+# --- map queries -------------------------------------------------------------------
+
+
+def test_area_values_match_direct_counts(con) -> None:
+    """13 and 419 rows; counts equal direct SQL; LQ population-weighted mean is 1."""
+    f = q.Filters()
+    districts = q.map_area_values(con, f, "district")
+    munis = q.map_area_values(con, f, "municipality")
+    assert len(districts) == 13 and len(munis) == 419
+    assert munis["population"].sum() == 4_038_131
+    direct = dict(con.execute(
+        "SELECT district_ars, count(*) FROM initiatives WHERE public GROUP BY 1"
+    ).fetchall())  # fmt: skip
+    assert dict(zip(districts["key"], districts["initiatives"], strict=True)) == {
+        k: direct.get(k, 0) for k in districts["key"]
+    }
+    assert districts["initiatives"].sum() == q.kpis(con, f)["initiatives"]
+    weighted = (munis["lq"] * munis["population"]).sum() / munis["population"].sum()
+    assert weighted == pytest.approx(1.0)
+    dresden = munis.set_index("key").loc["14612000"]
+    assert dresden["name"] == "Dresden" and dresden["population"] > 500_000
+    assert (munis["nearest_km"] >= 0).all()
+    with_one = munis[munis["initiatives"] > 0]
+    assert (with_one["nearest_km"] < 10).all()  # the own initiative is close
+
+
+def test_distance_matches_etl_statistics(con) -> None:
+    """Without filters the map's km equal the ETL's ``municipality_stats``."""
+    ours = q.map_area_values(con, q.Filters(public_only=False), "municipality")
+    etl = dict(con.execute(
+        "SELECT ags, nearest_initiative_km FROM municipality_stats"
+    ).fetchall())  # fmt: skip
+    assert len(etl) == 419
+    for key, km in zip(ours["key"], ours["nearest_km"], strict=True):
+        assert km == pytest.approx(etl[key], abs=1e-3)
+
+
+def test_settlement_filter_marks_scope_district_filter_does_not(con) -> None:
+    """``in_filter`` follows the settlement type; districts stay all on the map."""
+    rural = q.map_area_values(con, q.Filters(degurba=(3,)), "municipality")
+    assert rural["in_filter"].sum() == (rural["degurba"] == 3).sum() > 0
+    chosen = q.map_area_values(con, q.Filters(districts=("14612",)), "district")
+    assert chosen["in_filter"].all() and len(chosen) == 13
+    themed = q.map_area_values(con, q.Filters(themes=("Bildung",)), "district")
+    direct = con.execute(
+        "SELECT count(*) FROM initiatives WHERE public AND theme = 'Bildung'"
+    ).fetchone()[0]
+    assert themed["initiatives"].sum() == direct
+
+
+def test_geometries_context_bounds(con) -> None:
+    """Simplified and full geometry for every area; 16 states + Saxony; bounds."""
+    simple = q.map_geometries(con, "municipality")
+    full = q.map_geometries(con, "municipality", full=True)
+    assert len(simple) == len(full) == 419 and "14612000" in simple
+    assert sum(map(len, full.values())) > 1.5 * sum(map(len, simple.values()))
+    lon, lat = json.loads(full["14612000"])["coordinates"][0][0][:2]
+    assert 13 < lon < 14.2 and 50.9 < lat < 51.2  # lon/lat order, Dresden
+    assert len(q.map_geometries(con, "district")) == 13
+    kinds = [k for k, _, _ in q.map_context(con)]
+    assert kinds.count("land") == 16 and kinds[-1] == "saxony"
+    (south, west), (north, east) = q.map_bounds(con)
+    assert 50.1 < south < 50.2 and 11.8 < west < 11.9
+    assert 51.6 < north < 51.7 and 15.0 < east < 15.1
+    with pytest.raises(ValueError, match="level"):
+        q.map_geometries(con, "state")
+
+
+@pytest.mark.parametrize("text", ["Görlitz", "görlitz", "GOERLITZ", "gorlitz", " Görl"])
+def test_search_umlaut_and_case_insensitive(con, text: str) -> None:
+    """Every spelling finds the municipality Görlitz first."""
+    found = q.map_search(con, text)
+    first = found.iloc[0]
+    assert (first["kind"], first["key"], first["name"]) == (
+        "municipality",
+        "14626110",
+        "Görlitz",
+    )
+    assert 51.0 < first["lat"] < 51.3 and 14.8 < first["lon"] < 15.1
+
+
+def test_search_initiatives_public_only(con) -> None:
+    """Non-public initiatives are found only when asked for; empty text finds nothing."""
+    hidden = con.execute(
+        "SELECT name FROM initiatives WHERE NOT public LIMIT 1"
+    ).fetchone()
+    assert hidden is not None
+    public = q.map_search(con, hidden[0])
+    assert hidden[0] not in set(public.loc[public["kind"] == "initiative", "name"])
+    everything = q.map_search(con, hidden[0], public_only=False)
+    assert hidden[0] in set(everything["name"])
+    assert q.map_search(con, "   ").empty
+    assert q.map_search(con, "'; DROP TABLE initiatives; --").empty
+
+
+# --- static export ------------------------------------------------------------------
+
+
+def test_static_export_is_self_contained(demo_db: Path, tmp_path: Path, con) -> None:
+    """No external resource, 13 + 419 area features, public markers, demo notice."""
+    out = export_map(demo_db, tmp_path / "embed" / "map.html")
+    html = out.read_text(encoding="utf-8")
+    assert FETCHING.findall(html) == []
+    assert all(u.startswith(("data:", "#")) for u in CSS_URL.findall(html))
+    # Left: SVG namespace, Leaflet's attribution link, a CSS comment, popup links.
+    data_hosts = {
+        urlsplit(u).hostname
+        for (u,) in con.execute(
+            "SELECT url FROM initiatives WHERE public AND url IS NOT NULL "
+            "UNION SELECT url FROM events WHERE public AND url IS NOT NULL"
+        ).fetchall()
+    }
+    allowed = {"www.w3.org", "leafletjs.com", "bugzilla.mozilla.org"} | data_hosts
+    assert hosts(html) <= allowed, hosts(html) - allowed
+    ids = re.findall(r'"id": "(14\d+)"', html)
+    assert len({i for i in ids if len(i) == 5}) == 13
+    assert len({i for i in ids if len(i) == 8}) == 419
+    assert "L.markerClusterGroup" in html and "Demo-Daten" in html
+    hidden = con.execute(
+        "SELECT name FROM initiatives WHERE NOT public "
+        "EXCEPT SELECT name FROM initiatives WHERE public"
+    ).fetchall()
+    # Each marker row ends with its name as a JSON string (the marker title).
+    shown = con.execute("SELECT name FROM initiatives WHERE public LIMIT 1").fetchone()
+    assert json.dumps(shown[0]) + "]" in html
+    assert hidden and not any(json.dumps(n) + "]" in html for (n,) in hidden)
+
+
+def test_public_map_data_levels(con) -> None:
+    """The static map carries both levels and only public rows."""
+    md = public_map_data(con)
+    assert [a.level for a in md.areas] == ["district", "municipality"]
+    public = con.execute("SELECT count(*) FROM initiatives WHERE public").fetchone()[0]
+    assert len(md.initiatives) == public
+    assert set(md.initiatives["theme"]) <= set(THEME_COLOURS)
+
+
+# --- page Karte (AppTest) ------------------------------------------------------------
+
+
+@pytest.fixture
+def app(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app on the demo database, not yet run."""
+    monkeypatch.setenv("SINN_DB", str(demo_db))
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def test_karte_page_values(app: AppTest, con) -> None:
+    """KPIs, selectors, summary paragraph and the 13-row table of the map values."""
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    k = q.kpis(con, q.Filters())
+    shown = {m.label: m.value for m in app.metric}
+    assert shown["Initiativen"] == str(k["initiatives"])
+    assert shown["Erreichte Gemeinden"] == f"{k['municipalities_reached']} von 419"
+    labels = [s.label for s in app.selectbox]
+    assert labels[:4] == ["Ebene", "Kennzahl", "Klasseneinteilung", "Hintergrund"]
+    text = " ".join(m.value for m in app.markdown)
+    assert "Sachsenweit kommen" in text and "von 419 Gemeinden haben keine" in text
+    table = app.dataframe[0].value
+    assert len(table) == 13 and table["initiatives"].sum() == k["initiatives"]
+
+
+def test_karte_municipality_level_and_district_selection(app: AppTest, con) -> None:
+    """Municipality level lists 419 rows; a chosen district narrows table and text."""
+    app.run()
+    app.selectbox(key="map_level").set_value("municipality").run()
+    assert not app.exception
+    assert len(app.dataframe[0].value) == 419
+    app.multiselect(key="f_district").set_value(["14612"]).run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert len(table) == 1 and table.iloc[0]["name"] == "Dresden"
+    assert any("Dresden" in m.value for m in app.markdown)
+
+
+def test_embed_view_renders_map_only(app: AppTest) -> None:
+    """``?view=embed`` runs the embed page without the page's table or selectors."""
+    app.query_params["view"] = "embed"
+    app.run()
+    assert not app.exception
+    assert len(app.selectbox) == 0 and len(app.dataframe) == 0
+
+
+def test_karte_map_options_from_url(app: AppTest) -> None:
+    """``?level=municipality&indicator=lq`` preselects the map; bad values fall back."""
+    app.query_params["level"] = "municipality"
+    app.query_params["indicator"] = "lq"
+    app.run()
+    assert app.selectbox(key="map_level").value == "municipality"
+    assert app.selectbox(key="map_indicator").value == "lq"
+    assert len(app.dataframe[0].value) == 419
+
+
+def test_karte_bad_map_options_fall_back(app: AppTest) -> None:
+    """Unknown map options in the URL are ignored, never an exception."""
+    app.query_params["level"] = "<script>"
+    app.query_params["indicator"] = "drop table"
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="map_level").value == "district"
+    assert app.selectbox(key="map_indicator").value == "per_100k"
+    notices = " ".join(w.value for w in app.warning)
+    assert "`level=<script>`" in notices and "`indicator=drop table`" in notices
+    assert "level" not in app.query_params  # the URL now holds the valid view
+    app.selectbox(key="map_level").set_value("municipality").run()
+    assert app.query_params["level"] == "municipality"
