@@ -30,46 +30,35 @@ class Filters:
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 
-def initiative_where(f: Filters, alias: str = "i") -> tuple[str, list]:
-    """WHERE clause (without the keyword) and parameters for initiatives."""
+def _row_where(
+    f: Filters, alias: str, year_expr: str, lists: tuple[tuple[str, tuple], ...]
+) -> tuple[str, list]:
+    """WHERE clause (without the keyword) and parameters shared by both row kinds."""
     clauses, params = ["TRUE"], []
     if f.public_only:
         clauses.append(f"{alias}.public")
-    for column, values in (
-        ("theme", f.themes),
-        ("partner", f.partners),
-        ("stage", f.stages),
-    ):
+    for column, values in lists:
         if values:
             clauses.append(f"{alias}.{column} IN (SELECT unnest(?))")
             params.append(list(values))
-    if f.year_from is not None:
-        clauses.append(f"{alias}.start_year >= ?")
-        params.append(f.year_from)
-    if f.year_to is not None:
-        clauses.append(f"{alias}.start_year <= ?")
-        params.append(f.year_to)
+    for op, year in ((">=", f.year_from), ("<=", f.year_to)):
+        if year is not None:
+            clauses.append(f"{year_expr.format(alias=alias)} {op} ?")
+            params.append(year)
     clauses_geo, params_geo = _region_where(f, alias)
     return " AND ".join(clauses + clauses_geo), params + params_geo
+
+
+def initiative_where(f: Filters, alias: str = "i") -> tuple[str, list]:
+    """WHERE clause (without the keyword) and parameters for initiatives."""
+    lists = (("theme", f.themes), ("partner", f.partners), ("stage", f.stages))
+    return _row_where(f, alias, "{alias}.start_year", lists)
 
 
 def event_where(f: Filters, alias: str = "e") -> tuple[str, list]:
     """WHERE clause and parameters for events (theme, partner, year, region)."""
-    clauses, params = ["TRUE"], []
-    if f.public_only:
-        clauses.append(f"{alias}.public")
-    for column, values in (("theme", f.themes), ("partner", f.partners)):
-        if values:
-            clauses.append(f"{alias}.{column} IN (SELECT unnest(?))")
-            params.append(list(values))
-    if f.year_from is not None:
-        clauses.append(f"year({alias}.date) >= ?")
-        params.append(f.year_from)
-    if f.year_to is not None:
-        clauses.append(f"year({alias}.date) <= ?")
-        params.append(f.year_to)
-    clauses_geo, params_geo = _region_where(f, alias)
-    return " AND ".join(clauses + clauses_geo), params + params_geo
+    lists = (("theme", f.themes), ("partner", f.partners))
+    return _row_where(f, alias, "year({alias}.date)", lists)
 
 
 def _region_where(f: Filters, alias: str) -> tuple[list[str], list]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,54 +84,56 @@ def _mirror_sums(mirror: Path) -> dict[str, str]:
     return {name.lstrip("*"): digest for digest, name in pairs}
 
 
-def _install(tmp: Path, target: Path) -> None:
-    """Move a completed temporary file into place atomically."""
-    os.replace(tmp, target)
+@contextlib.contextmanager
+def _part_file(target: Path) -> Iterator[Path]:
+    """A temporary sibling of ``target``, removed unless moved into place."""
+    fd, name = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _copy(src: Path, target: Path, expected: str) -> None:
     """Copy ``src`` to ``target`` via a temporary file, verifying the checksum."""
-    with tempfile.NamedTemporaryFile(
-        dir=target.parent, suffix=".part", delete=False
-    ) as fh:
-        tmp = Path(fh.name)
-    try:
+    with _part_file(target) as tmp:
         shutil.copyfile(src, tmp)
         got = sha256(tmp)
         if got != expected:
             raise FetchError(
                 f"{src}: checksum {got} does not match SHA256SUMS {expected}"
             )
-        _install(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+        os.replace(tmp, target)
+
+
+def _stream(source: Source, tmp: Path, timeout: float) -> None:
+    """Download ``source.url`` into ``tmp`` with a progress bar."""
+    try:
+        with requests.get(source.url, stream=True, timeout=timeout) as resp:
+            resp.raise_for_status()
+            total = int(resp.headers.get("content-length", 0)) or None
+            with (
+                tmp.open("wb") as out,
+                tqdm(
+                    total=total, unit="B", unit_scale=True, desc=source.filename
+                ) as bar,
+            ):
+                for chunk in resp.iter_content(1 << 16):
+                    out.write(chunk)
+                    bar.update(len(chunk))
+    except requests.RequestException as exc:
+        raise FetchError(
+            f"{source.filename} is not in the mirror and could not be downloaded "
+            f"from {source.url}: {exc}"
+        ) from exc
 
 
 def _download(source: Source, target: Path, timeout: float) -> str:
-    """Download ``source`` to ``target`` with a progress bar; return a warning or ''."""
-    with tempfile.NamedTemporaryFile(
-        dir=target.parent, suffix=".part", delete=False
-    ) as fh:
-        tmp = Path(fh.name)
-    try:
-        try:
-            with requests.get(source.url, stream=True, timeout=timeout) as resp:
-                resp.raise_for_status()
-                total = int(resp.headers.get("content-length", 0)) or None
-                with (
-                    tmp.open("wb") as out,
-                    tqdm(
-                        total=total, unit="B", unit_scale=True, desc=source.filename
-                    ) as bar,
-                ):
-                    for chunk in resp.iter_content(1 << 16):
-                        out.write(chunk)
-                        bar.update(len(chunk))
-        except requests.RequestException as exc:
-            raise FetchError(
-                f"{source.filename} is not in the mirror and could not be downloaded "
-                f"from {source.url}: {exc}"
-            ) from exc
+    """Download ``source`` to ``target``; return a warning or ''."""
+    with _part_file(target) as tmp:
+        _stream(source, tmp, timeout)
         got = sha256(tmp)
         warning = ""
         if got != source.sha256:
@@ -141,10 +145,8 @@ def _download(source: Source, target: Path, timeout: float) -> str:
             warning = (
                 f"{source.filename}: newer edition downloaded (checksum {got[:12]}…)"
             )
-        _install(tmp, target)
+        os.replace(tmp, target)
         return warning
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def fetch(
