@@ -153,20 +153,24 @@ def _import(
 ) -> None:
     """Stage every input, then validate/geocode each kind set-based."""
     importer.prepare(con)
+    staged: list[importer.InputResult] = []
     with _timed(summary, "read"):
         for order, (kind, path, is_demo) in enumerate(inputs, start=1):
             result = importer.stage_file(con, kind, path, order, is_demo, workdir)
+            staged.append(result)
             summary.inputs.append({"kind": kind, "path": str(path), "rows": result.rows,
                                    "demo": is_demo})  # fmt: skip
             summary.rows_read += result.rows
+    for kind in importer.KINDS:
+        importer.stage_view(con, kind, staged)
     publish.pause_point("import")
-    staged = sum(
+    staged_rows = sum(
         con.execute(f"SELECT count(*) FROM stg_{kind}").fetchone()[0]
         for kind in importer.KINDS
     )
     with _timed(summary, "validate_geocode"):
         for kind, table in importer.KINDS.items():
-            importer.process(con, kind)
+            importer.process(con, kind, staged)
             summary.accepted[table] = con.execute(
                 f"SELECT count(*) FROM {table}"
             ).fetchone()[0]
@@ -177,8 +181,8 @@ def _import(
         ).fetchall()
     )
     if (
-        staged != summary.rows_read
-        or staged != sum(summary.accepted.values()) + summary.rejected
+        staged_rows != summary.rows_read
+        or staged_rows != sum(summary.accepted.values()) + summary.rejected
     ):
         raise checks.CheckFailed(
             f"rows in ({summary.rows_read}) != accepted ({sum(summary.accepted.values())}) "

@@ -106,12 +106,15 @@ _VOCAB_JOINS = {
 
 @dataclass
 class InputResult:
-    """Rows read from one input file."""
+    """One staged input file: its rows and how to read them back."""
 
     kind: str
     path: str
     rows: int
-    error: str = ""
+    order: int
+    table: str
+    select: str
+    raw: str
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
@@ -129,12 +132,10 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.register("vocab_df", pd.DataFrame(vocab, columns=["domain", "key", "term"]))
     con.execute("CREATE OR REPLACE TEMP TABLE vocab AS SELECT DISTINCT * FROM vocab_df")
     con.unregister("vocab_df")
-    for kind, aliases in _ALIASES.items():
-        columns = ", ".join(f"{c} VARCHAR" for c in aliases)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE stg_{kind} (rid BIGINT, source_file VARCHAR, "
-            f"source_row BIGINT, is_demo BOOLEAN, {columns}, extra VARCHAR, raw VARCHAR)"
-        )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE stg_files "
+        "(file_order INTEGER, source_file VARCHAR, is_demo BOOLEAN)"
+    )
     geocode.prepare_lookup(con)
 
 
@@ -146,22 +147,51 @@ def stage_file(
     is_demo: bool,
     workdir: Path,
 ) -> InputResult:
-    """Append one file's rows to ``stg_<kind>``; return how many rows it had."""
-    view = ingest.read_input(con, path, workdir)
-    select = ingest.canonical_select(con, view, _ALIASES[kind])
+    """Read one file into a source table; nothing is copied until validation."""
+    table = ingest.read_input(con, path, workdir)
+    select, raw = ingest.canonical_select(con, table, _ALIASES[kind])
     con.execute(
-        f"""
-        INSERT INTO stg_{kind}
-        SELECT CAST(? AS BIGINT) * 10000000000 + source_row, ?, source_row, ?, * EXCLUDE (source_row)
-        FROM (SELECT row_number() OVER () AS source_row, {select} FROM {view})
-        """,
-        [file_order, path.name, is_demo],
+        "INSERT INTO stg_files VALUES (?, ?, ?)", [file_order, path.name, is_demo]
     )
-    rows = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
-    return InputResult(kind, str(path), rows)
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return InputResult(kind, str(path), rows, int(file_order), table, select, raw)
 
 
-def process(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+def _rid(order: int) -> str:
+    """SQL for the run-wide row id of a source table row (file order, row number)."""
+    return f"CAST({int(order)} AS BIGINT) * 10000000000 + s.{ingest.ROW}"
+
+
+def _file(order: int) -> str:
+    """SQL subquery for one file's metadata row."""
+    return f"(SELECT * FROM stg_files WHERE file_order = {int(order)}) f"
+
+
+def stage_view(
+    con: duckdb.DuckDBPyConnection, kind: str, staged: list[InputResult]
+) -> None:
+    """Create view ``stg_<kind>``: every staged file of ``kind`` in canonical columns."""
+    parts = [
+        f"SELECT {_rid(r.order)} AS rid, f.source_file, s.{ingest.ROW} AS source_row, "
+        f"f.is_demo, {r.select} FROM {r.table} s, {_file(r.order)}"
+        for r in staged
+        if r.kind == kind
+    ]
+    if not parts:
+        columns = ", ".join(f"NULL::VARCHAR AS {c}" for c in _ALIASES[kind])
+        parts = [
+            "SELECT NULL::BIGINT AS rid, NULL::VARCHAR AS source_file, "
+            f"NULL::BIGINT AS source_row, NULL::BOOLEAN AS is_demo, {columns}, "
+            "NULL::VARCHAR AS extra LIMIT 0"
+        ]
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW stg_{kind} AS {' UNION ALL '.join(parts)}"
+    )
+
+
+def process(
+    con: duckdb.DuckDBPyConnection, kind: str, staged: list[InputResult]
+) -> None:
     """Validate and geocode ``stg_<kind>``; insert accepted rows and rejects."""
     parsed = {**_PARSED, **_KIND_PARSED[kind]}
     parse_sql = ", ".join(f"{expr} AS {name}" for name, expr in parsed.items())
@@ -220,14 +250,18 @@ def process(con: duckdb.DuckDBPyConnection, kind: str) -> None:
         {_VOCAB_JOINS[kind]}
         """
     )
-    con.execute(
-        f"""
-        INSERT INTO rejects
-        SELECT ?, s.source_file, s.source_row,
-               coalesce(v.reason, l.fail_reason), coalesce(v.detail, l.fail_detail), s.raw
-        FROM val v LEFT JOIN loc l USING (rid) JOIN stg_{kind} s USING (rid)
-        WHERE v.reason IS NOT NULL OR l.l_ags IS NULL
-        """,
-        [kind],
-    )
-    con.execute(f"DROP TABLE val; DROP TABLE loc; DROP TABLE stg_{kind}")
+    for r in (r for r in staged if r.kind == kind):
+        con.execute(
+            f"""
+            INSERT INTO rejects
+            SELECT ?, f.source_file, s.{ingest.ROW},
+                   coalesce(v.reason, l.fail_reason), coalesce(v.detail, l.fail_detail),
+                   {r.raw}
+            FROM val v LEFT JOIN loc l USING (rid)
+            JOIN {r.table} s ON v.rid = {_rid(r.order)}, {_file(r.order)}
+            WHERE v.reason IS NOT NULL OR l.l_ags IS NULL
+            """,
+            [kind],
+        )
+        con.execute(f"DROP TABLE {r.table}")
+    con.execute(f"DROP TABLE val; DROP TABLE loc; DROP VIEW stg_{kind}")

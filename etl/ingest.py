@@ -31,6 +31,10 @@ _BINARY_MAGIC = {
 }  # fmt: skip
 
 
+#: Column holding the 1-based data row number in every source table.
+ROW = "__sinn_row"
+
+
 class InputError(ValueError):
     """An input file cannot be read at all (wrong format, too large, too many rows)."""
 
@@ -112,7 +116,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> str:
     source = _utf8_copy(path, encoding, workdir)
     name = _view_name()
     query = (
-        f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv($path, all_varchar = true, "
+        f"CREATE TEMP TABLE {name} AS SELECT row_number() OVER () AS {ROW}, * "
+        "FROM read_csv($path, all_varchar = true, "
         "header = true, delim = $delim, quote = '\"', escape = '\"', null_padding = true, "
         "strict_mode = false, max_line_size = 20000000, nullstr = '', parallel = $parallel)"
     )
@@ -134,11 +139,9 @@ def _view_name() -> str:
 
 
 def _empty_view(con: duckdb.DuckDBPyConnection) -> str:
-    """A view with no columns and no rows (empty or header-only inputs)."""
+    """A table with no columns and no rows (empty or header-only inputs)."""
     name = _view_name()
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT NULL::VARCHAR AS __empty LIMIT 0"
-    )
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT NULL::BIGINT AS {ROW} LIMIT 0")
     return name
 
 
@@ -173,7 +176,12 @@ def _frame_view(con: duckdb.DuckDBPyConnection, records: list[dict]) -> str:
         }
     )
     name = _view_name()
-    con.register(name, frame)
+    con.register(f"{name}_df", frame)
+    con.execute(
+        f"CREATE TEMP TABLE {name} AS SELECT row_number() OVER () AS {ROW}, * "
+        f"FROM {name}_df"
+    )
+    con.unregister(f"{name}_df")
     return name
 
 
@@ -231,7 +239,7 @@ def _read_geojson(con: duckdb.DuckDBPyConnection, path: Path) -> str:
 
 
 def read_input(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> str:
-    """Read ``path`` into a temporary view of text columns; return the view name."""
+    """Read ``path`` into a temporary table of text columns plus :data:`ROW`."""
     fmt = detect_format(path)
     if fmt == "csv":
         view = _read_csv(con, path, workdir)
@@ -250,38 +258,38 @@ def read_input(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> str
 
 
 def canonical_select(
-    con: duckdb.DuckDBPyConnection, view: str, aliases: dict[str, tuple[str, ...]]
-) -> str:
-    """SELECT list mapping a view's headers to canonical columns, unknown ones to ``extra``."""
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    aliases: dict[str, tuple[str, ...]],
+    alias: str = "s",
+) -> tuple[str, str]:
+    """SELECT list mapping a table's headers to canonical columns, and the raw-row JSON.
+
+    Unknown headers go to ``extra``; the second value rebuilds the row as read.
+    """
     lookup = alias_lookup(aliases)
-    headers = [r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()]
+    headers = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != ROW]
     chosen: dict[str, str] = {}
     unknown: list[str] = []
     for header in headers:
         column = lookup.get(normalise_header(header))
         if column and column not in chosen:
             chosen[column] = header
-        elif header != "__empty":
+        else:
             unknown.append(header)
+
+    def ref(header: str) -> str:
+        return f"CAST({alias}.{_quote(header)} AS VARCHAR)"
+
+    def as_json(names: list[str]) -> str:
+        pairs = ", ".join(f"{_literal(h)}: {ref(h)}" for h in names)
+        return f"CAST(to_json({{{pairs}}}) AS VARCHAR)" if names else "NULL::VARCHAR"
+
     parts = [
-        f"CAST({_quote(chosen[c])} AS VARCHAR) AS {c}"
-        if c in chosen
-        else f"NULL::VARCHAR AS {c}"
-        for c in aliases
+        f"{ref(chosen[c]) if c in chosen else 'NULL::VARCHAR'} AS {c}" for c in aliases
     ]
-    if unknown:
-        struct = ", ".join(
-            f"{_literal(h)}: CAST({_quote(h)} AS VARCHAR)" for h in unknown
-        )
-        parts.append(f"CAST(to_json({{{struct}}}) AS VARCHAR) AS extra")
-    else:
-        parts.append("NULL::VARCHAR AS extra")
-    raw_cols = [h for h in headers if h != "__empty"]
-    raw = ", ".join(f"{_literal(h)}: CAST({_quote(h)} AS VARCHAR)" for h in raw_cols)
-    parts.append(
-        f"CAST(to_json({{{raw}}}) AS VARCHAR) AS raw" if raw else "'{}' AS raw"
-    )
-    return ", ".join(parts)
+    parts.append(f"{as_json(unknown)} AS extra")
+    return ", ".join(parts), (as_json(headers) if headers else "'{}'")
 
 
 def _quote(identifier: str) -> str:
