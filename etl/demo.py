@@ -258,6 +258,8 @@ def load_municipalities(con: duckdb.DuckDBPyConnection) -> list[Municipality]:
                m.population, m.degurba, ST_AsWKB(m.geom_web), ST_AsWKB(m.geom),
                count(*) OVER (PARTITION BY m.name) = 1 AS unique_name
         FROM municipalities m JOIN districts d ON d.ars = m.district_ars
+        -- a newer boundary edition may hold keys without statistics: skip them
+        WHERE m.population IS NOT NULL AND m.degurba IS NOT NULL
         ORDER BY m.ags
         """,
         ["Landkreis"],

@@ -125,9 +125,15 @@ def build_reference(con: duckdb.DuckDBPyConnection, raw: Path) -> ReferenceRepor
         f"""
         CREATE OR REPLACE TABLE municipalities AS
         SELECT g.ags, g.ars, g.name, g.bez, substr(g.ars, 1, 5) AS district_ars,
-               z.population, gv.population_2019,
+               -- Zensus 2022; GV-ISys 2019 only where the census has no such key
+               coalesce(z.population, gv.population_2019) AS population,
+               CASE WHEN z.population IS NOT NULL THEN 'Zensus 2022'
+                    WHEN gv.population_2019 IS NOT NULL THEN 'GV-ISys 2019' END
+                   AS population_source,
+               gv.population_2019,
                round(coalesce(gv.area_km2, g.area_geom_km2), 2) AS area_km2,
-               round(z.population / coalesce(gv.area_km2, g.area_geom_km2), 1) AS density,
+               round(coalesce(z.population, gv.population_2019)
+                     / coalesce(gv.area_km2, g.area_geom_km2), 1) AS density,
                gv.degurba, l.label AS degurba_label, gv.main_postal_code,
                g.centroid_lon, g.centroid_lat, g.cx AS centroid_x, g.cy AS centroid_y,
                ST_GeomFromWKB(g.wkb) AS geom,
@@ -188,7 +194,8 @@ def _report(con: duckdb.DuckDBPyConnection, zip_path: Path) -> ReferenceReport:
     ).fetchone()[0]
     report.districts = con.execute("SELECT count(*) FROM districts").fetchone()[0]
     checks = {
-        "boundaries_without_zensus": "SELECT ags FROM municipalities WHERE population IS NULL",
+        "boundaries_without_zensus": "SELECT ags FROM municipalities "
+        "WHERE population_source IS DISTINCT FROM 'Zensus 2022'",
         "boundaries_without_gv": "SELECT ags FROM municipalities WHERE degurba IS NULL",
         "zensus_without_boundary": "SELECT ags FROM stg_zensus "
         "WHERE ags NOT IN (SELECT ags FROM municipalities)",

@@ -154,3 +154,13 @@ def test_edition_with_merged_municipalities_reports_keys(tmp_path):
     assert report.unmatched["boundaries_without_zensus"] == ["14625999"]
     assert report.unmatched["zensus_without_boundary"] == ["14625480", "14625600"]
     assert scalar(con, "SELECT count(*) FROM districts") == 13
+    assert (
+        scalar(con, "SELECT population FROM municipalities WHERE ags = '14625999'")
+        is None
+    )
+    # the whole build with demo data still publishes on such an edition
+    from etl.build import build
+
+    summary = build(tmp_path / "new.duckdb", demo=True, raw=work)
+    assert (summary.districts, summary.municipalities) == (13, 418)
+    assert summary.unmatched_keys["zensus_without_boundary"] == ["14625480", "14625600"]
