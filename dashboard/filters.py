@@ -8,6 +8,7 @@ language. Values outside the vocabularies are dropped with a visible notice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 import streamlit as st
@@ -28,6 +29,14 @@ K_SETTLEMENT, K_DISTRICT, K_YEARS, K_EVENTS = (
     "f_years",
     "f_events",
 )
+# Line breaks would end the code span a notice shows the value in, and the rest
+# would be read as markdown (links, images).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def shown_value(value: object, limit: int = 80) -> str:
+    """A URL value fit for a notice's code span: one line, no backticks, short."""
+    return _CONTROL.sub(" ", str(value)).replace("`", "'")[:limit]
 
 
 def _vocabularies(district_keys: Iterable[str]) -> dict[str, tuple[str, dict]]:
@@ -210,9 +219,7 @@ def show_notices(f: Filters) -> None:
     if notices and f != st.session_state.get(SEEDED_KEY, f):
         notices.clear()
     for name, value in notices:
-        # shown inside a code span: no backticks, so the value cannot become markdown
-        shown = str(value).replace("`", "'")[:80]
-        st.warning(t("param.invalid", name=name, value=shown), icon="⚠️")
+        st.warning(t("param.invalid", name=name, value=shown_value(value)), icon="⚠️")
 
 
 def url_filters() -> Filters:

@@ -12,7 +12,7 @@ import json
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 import folium
@@ -37,6 +37,7 @@ __all__ = [
     "MapData",
     "MapOptions",
     "build_map",
+    "build_planning_map",
     "classify",
     "safe_url",
 ]
@@ -621,22 +622,29 @@ def _feature_collection(
             settlement = t(f"kind.{settlement}", lang=lang)
         elif row.get("degurba") is not None and not pd.isna(row.get("degurba")):
             settlement = t(f"degurba.{int(row['degurba'])}", lang=lang)
+        value = _num(row[opts.indicator], digits, lang)
         features.append(
-            {
-                "type": "Feature",
-                "id": key,
-                "geometry": json.loads(layer.geometries[key]),
-                "properties": {
-                    "key": key,
-                    "ars": row["district_ars"],
-                    "name": esc(row["name"]),
-                    "value": esc(_num(row[opts.indicator], digits, lang)),
-                    "population": esc(_num(row["population"], 0, lang)),
-                    "settlement": esc(settlement),
-                },
-            }
+            _area_feature(layer, row, lang, value=value, settlement=settlement)
         )
     return {"type": "FeatureCollection", "features": features}, fills
+
+
+def _area_feature(layer: AreaLayer, row: dict, lang: str, **texts: object) -> dict:
+    """GeoJSON feature of one area: key facts and ``texts``, all escaped."""
+    key = row["key"]
+    properties = {
+        "key": key,
+        "ars": row["district_ars"],
+        "name": esc(row["name"]),
+        "population": esc(_num(row["population"], 0, lang)),
+    }
+    properties |= {name: esc(text) for name, text in texts.items()}
+    return {
+        "type": "Feature",
+        "id": key,
+        "geometry": json.loads(layer.geometries[key]),
+        "properties": properties,
+    }
 
 
 def _area_layer(
@@ -644,7 +652,30 @@ def _area_layer(
 ) -> folium.GeoJson:
     """The choropleth GeoJSON layer with tooltip and hover highlight."""
     data, fills = _feature_collection(layer, opts, cls)
-    weight = 0.4 if layer.level == "municipality" else 1.2
+    lang = opts.lang
+    kind_label = "col.kind" if layer.level == "district" else "col.degurba_label"
+    aliases = {
+        "name": t(f"map.level.{layer.level}.one", lang=lang),
+        "value": t(f"map.legend.{opts.indicator}", lang=lang),
+        "population": t("col.population", lang=lang),
+        "settlement": t(kind_label, lang=lang),
+    }
+    return _filled_layer(data, fills, aliases, layer.level, lang, show)
+
+
+def _filled_layer(
+    data: dict,
+    fills: dict[str, str],
+    aliases: dict[str, str],
+    level: str,
+    lang: str,
+    show: bool = True,
+) -> folium.GeoJson:
+    """Filled areas (colour per feature id) with an escaped tooltip and highlight.
+
+    ``aliases`` maps tooltip property names to their (unescaped) labels.
+    """
+    weight = 0.4 if level == "municipality" else 1.2
 
     def style(feature: dict) -> dict:
         return {
@@ -654,21 +685,14 @@ def _area_layer(
             "weight": weight,
         }
 
-    lang = opts.lang
-    kind_label = "col.kind" if layer.level == "district" else "col.degurba_label"
     tooltip = folium.GeoJsonTooltip(
-        fields=["name", "value", "population", "settlement"],
-        aliases=[
-            esc(t(f"map.level.{layer.level}.one", lang=lang)),
-            esc(t(f"map.legend.{opts.indicator}", lang=lang)),
-            esc(t("col.population", lang=lang)),
-            esc(t(kind_label, lang=lang)),
-        ],
+        fields=list(aliases),
+        aliases=[esc(label) for label in aliases.values()],
         sticky=True,
     )
     return folium.GeoJson(
         data,
-        name=t(f"map.level.{layer.level}", lang=lang),
+        name=t(f"map.level.{level}", lang=lang),
         style_function=style,
         highlight_function=lambda _f: {"weight": 3, "color": "#1f1f1f"},
         tooltip=tooltip,
@@ -764,16 +788,8 @@ def _marker_layers(m: folium.Map, data: MapData, lang: str) -> None:
         HtmlControl(legend, "topright").add_to(m)
 
 
-def build_map(data: MapData, opts: MapOptions) -> folium.Map:
-    """The complete folium map: background, choropleth(s), markers, legends.
-
-    The first area layer is shown; with several, a layer control switches
-    between them and their legends. With ``basemap="none"`` and self-hosted
-    assets the page requests nothing from any other host.
-    """
-    _validate(opts)
-    if not data.areas:
-        raise ValueError("data.areas must hold at least one AreaLayer")
+def _base_map(data: MapData, opts: MapOptions) -> folium.Map:
+    """An empty map with the house CSS and the chosen background."""
     m = folium.Map(
         location=[51.05, 13.35],
         zoom_start=8,
@@ -797,6 +813,43 @@ def build_map(data: MapData, opts: MapOptions) -> folium.Map:
         ).add_to(m)
     if opts.basemap == "none":
         _outline(_context(data, "land"), LAND_STYLE).add_to(m)
+    return m
+
+
+def _borders(m: folium.Map, data: MapData, selected: Sequence[str] = ()) -> None:
+    """District and Saxony borders (and selected districts) above the areas."""
+    # Borders live in a pane above the areas, so switching the area layer (static
+    # export) cannot bury them; the pane ignores the mouse, clicks reach the areas.
+    CustomPane(OUTLINE_PANE, z_index=450, pointer_events=False).add_to(m)
+    if data.district_outlines:
+        borders = [json.loads(g) for g in data.district_outlines.values()]
+        _outline(borders, DISTRICT_STYLE, OUTLINE_PANE).add_to(m)
+    _outline(_context(data, "saxony"), SAXONY_STYLE, OUTLINE_PANE).add_to(m)
+    chosen = _selected_geometries(data, selected)
+    if chosen:
+        _outline(chosen, SELECTED_STYLE, OUTLINE_PANE).add_to(m)
+
+
+def _credits(m: folium.Map, opts: MapOptions) -> None:
+    """Data attribution, metric scale bar and the optional notice."""
+    Attribution(BKG_ZENSUS).add_to(m)
+    MetricScale().add_to(m)
+    if opts.notice:
+        notice = f'<div class="sinn-legend sinn-notice">{esc(opts.notice)}</div>'
+        HtmlControl(notice, "topleft").add_to(m)
+
+
+def build_map(data: MapData, opts: MapOptions) -> folium.Map:
+    """The complete folium map: background, choropleth(s), markers, legends.
+
+    The first area layer is shown; with several, a layer control switches
+    between them and their legends. With ``basemap="none"`` and self-hosted
+    assets the page requests nothing from any other host.
+    """
+    _validate(opts)
+    if not data.areas:
+        raise ValueError("data.areas must hold at least one AreaLayer")
+    m = _base_map(data, opts)
     for i, layer in enumerate(data.areas):
         cls = classification_for(layer.values, opts)
         _area_layer(layer, opts, cls, show=i == 0).add_to(m)
@@ -807,24 +860,192 @@ def build_map(data: MapData, opts: MapOptions) -> folium.Map:
         HtmlControl(
             legend_html(cls, opts, layer.level, outside), "bottomright", name
         ).add_to(m)
-    # Borders live in a pane above the areas, so switching the area layer (static
-    # export) cannot bury them; the pane ignores the mouse, clicks reach the areas.
-    CustomPane(OUTLINE_PANE, z_index=450, pointer_events=False).add_to(m)
-    if data.district_outlines:
-        borders = [json.loads(g) for g in data.district_outlines.values()]
-        _outline(borders, DISTRICT_STYLE, OUTLINE_PANE).add_to(m)
-    _outline(_context(data, "saxony"), SAXONY_STYLE, OUTLINE_PANE).add_to(m)
-    chosen = _selected_geometries(data, opts.selected)
-    if chosen:
-        _outline(chosen, SELECTED_STYLE, OUTLINE_PANE).add_to(m)
+    _borders(m, data, opts.selected)
     _marker_layers(m, data, opts.lang)
-    Attribution(BKG_ZENSUS).add_to(m)
-    MetricScale().add_to(m)
-    if opts.notice:
-        notice = f'<div class="sinn-legend sinn-notice">{esc(opts.notice)}</div>'
-        HtmlControl(notice, "topleft").add_to(m)
+    _credits(m, opts)
     if len(data.areas) > 1:
         folium.LayerControl(collapsed=False, position="topright").add_to(m)
         LegendSwitch(t(f"map.level.{data.areas[0].level}", lang=opts.lang)).add_to(m)
     m.fit_bounds(data.bounds)
     return self_host(m, opts.assets)
+
+
+# --- planning map (page "Planung") ---------------------------------------------------
+
+#: Fill of a municipality by its reach status (``dashboard.planning.STATUSES``):
+#: a strong red-orange for white spots against a pale reached state, blue for
+#: places a planned event newly reaches (distinct in lightness and hue).
+PLAN_COLOURS = {
+    "unreached": "#d7301f",
+    "new": "#4393c3",
+    "covered": "#fff7ec",
+    "outside": NO_DATA,
+}
+SITE_COLOUR = SELECTED
+PLANNED_COLOUR = "#0072B2"
+_PLAN_CSS = """
+<style>
+.sinn-ring { display: inline-block; width: 14px; height: 14px; border-radius: 50%;
+  border: 2px solid; flex: none; }
+.sinn-site { background: none; border: none; }
+.sinn-site span { display: flex; align-items: center; justify-content: center;
+  width: 22px; height: 22px; border-radius: 50%; color: #fff; font-weight: 700;
+  font-size: 12px; border: 2px solid #fff; box-shadow: 0 0 0 1px rgba(0,0,0,.6); }
+</style>
+"""
+
+
+def _ring_row(colour: str, text: str, dashed: bool = False) -> str:
+    """One legend row: a circle outline in ``colour`` and (escaped) text."""
+    if not _HEX.fullmatch(colour):
+        raise ValueError(f"not a colour: {colour!r}")
+    style = f"border-color:{colour}" + (";border-style:dashed" if dashed else "")
+    return (
+        f'<div class="sinn-legend-row"><span class="sinn-ring" style="{style}">'
+        f"</span>{esc(text)}</div>"
+    )
+
+
+def plan_legend_html(
+    radius_km: float,
+    statuses: Iterable[str],
+    with_sites: bool,
+    with_planned: bool,
+    lang: str,
+) -> str:
+    """Legend of the planning map: reach status per municipality and site circles."""
+    r = _num(radius_km, 0, lang)
+    present = set(statuses)
+    rows = [
+        _swatch_row(colour, t(f"plan.legend.{status}", lang=lang, r=r))
+        for status, colour in PLAN_COLOURS.items()
+        if status in present
+    ]
+    if with_sites:
+        rows.append(_ring_row(SITE_COLOUR, t("plan.legend.site", lang=lang, r=r)))
+    if with_planned:
+        text = t("plan.legend.planned", lang=lang, r=r)
+        rows.append(_ring_row(PLANNED_COLOUR, text, dashed=True))
+    title = t("plan.legend.title", lang=lang, r=r)
+    note = t("plan.legend.note", lang=lang)
+    return (
+        f'<div class="sinn-legend" role="region" aria-label="{esc(title)}">'
+        f'<div class="sinn-legend-title">{esc(title)}</div>{"".join(rows)}'
+        f'<div class="sinn-legend-note">{esc(note)}</div></div>'
+    )
+
+
+def _status_layer(layer: AreaLayer, lang: str) -> folium.GeoJson:
+    """Municipalities filled by reach status, tooltip with the nearest initiative."""
+    features, fills = [], {}
+    for row in layer.values.to_dict("records"):
+        key, status = row["key"], row["status"]
+        fills[key] = PLAN_COLOURS[status]
+        features.append(
+            _area_feature(
+                layer, row, lang,
+                status=t(f"plan.status.{status}", lang=lang),
+                nearest=_num(row["nearest_km"], 1, lang),
+                settlement=t(f"degurba.{int(row['degurba'])}", lang=lang),
+            )
+        )  # fmt: skip
+    aliases = {
+        "name": t("map.level.municipality.one", lang=lang),
+        "status": t("plan.status", lang=lang),
+        "nearest": t("map.legend.nearest_km", lang=lang),
+        "population": t("col.population", lang=lang),
+        "settlement": t("col.degurba_label", lang=lang),
+    }
+    data = {"type": "FeatureCollection", "features": features}
+    return _filled_layer(data, fills, aliases, layer.level, lang)
+
+
+def _site_layer(
+    sites: pd.DataFrame, radius_m: float, colour: str, planned: bool, name: str
+) -> folium.FeatureGroup:
+    """R-circles (metres) and badges of sites; ``badge`` and ``name`` are plain text."""
+    group = folium.FeatureGroup(name=name, control=False)
+    for row in sites.to_dict("records"):
+        location = [float(row["lat"]), float(row["lon"])]
+        folium.Circle(
+            location,
+            radius=float(radius_m),
+            color=colour,
+            weight=2.5,
+            fill=True,
+            fill_opacity=0.06,
+            dash_array="6 5" if planned else None,
+            class_name="sinn-site-ring",
+        ).add_to(group)
+        badge = f'<span style="background:{colour}">{esc(row["badge"])}</span>'
+        folium.Marker(
+            location,
+            icon=folium.DivIcon(
+                html=badge, class_name="sinn-site", icon_size=(26, 26),
+                icon_anchor=(13, 13),
+            ),
+            title=str(row["name"]),  # a DOM attribute set by Leaflet: no HTML
+        ).add_to(group)  # fmt: skip
+    return group
+
+
+def build_planning_map(
+    data: MapData,
+    opts: MapOptions,
+    radius_m: float,
+    sites: pd.DataFrame | None = None,
+    planned: pd.DataFrame | None = None,
+) -> folium.Map:
+    """The white-spot map: municipalities by reach status, sites with R-circles.
+
+    ``data.areas[0]`` is the municipality layer whose values carry ``status``
+    (see ``dashboard.planning.STATUSES``) and ``nearest_km``; ``sites`` and
+    ``planned`` hold ``name``, ``badge``, ``lat``, ``lon`` (recommended sites
+    and planned events). Markers, borders, attribution and self-hosted assets
+    are those of :func:`build_map`.
+    """
+    _validate(opts)
+    if not data.areas or "status" not in data.areas[0].values:
+        raise ValueError("data.areas[0] must hold municipality values with 'status'")
+    opts = replace(opts, extra_css=(*opts.extra_css, _PLAN_CSS))
+    m = _base_map(data, opts)
+    layer = data.areas[0]
+    _status_layer(layer, opts.lang).add_to(m)
+    _borders(m, data)
+    lang = opts.lang
+    for frame, colour, dashed, key in (
+        (planned, PLANNED_COLOUR, True, "plan.legend.planned"),
+        (sites, SITE_COLOUR, False, "plan.legend.site"),
+    ):
+        if frame is not None and not frame.empty:
+            name = t(key, lang=lang, r=_num(radius_m / 1000, 0, lang))
+            _site_layer(frame, radius_m, colour, dashed, name).add_to(m)
+    _marker_layers(m, data, lang)
+    legend = plan_legend_html(
+        radius_m / 1000,
+        layer.values["status"],
+        sites is not None and not sites.empty,
+        planned is not None and not planned.empty,
+        lang,
+    )
+    HtmlControl(legend, "bottomright").add_to(m)
+    _credits(m, opts)
+    m.fit_bounds(_with_circles(data.bounds, [sites, planned], radius_m))
+    return self_host(m, opts.assets)
+
+
+def _with_circles(
+    bounds: list[list[float]], frames: Sequence[pd.DataFrame | None], radius_m: float
+) -> list[list[float]]:
+    """``bounds`` grown so that every site's R-circle is inside the view."""
+    (south, west), (north, east) = bounds
+    for frame in frames:
+        if frame is None or frame.empty:
+            continue
+        lat = frame["lat"].astype(float)
+        dlat = radius_m / 111_320  # metres per degree of latitude
+        dlon = dlat / np.cos(np.radians(lat))
+        south, north = min(south, (lat - dlat).min()), max(north, (lat + dlat).max())
+        lon = frame["lon"].astype(float)
+        west, east = min(west, (lon - dlon).min()), max(east, (lon + dlon).max())
+    return [[float(south), float(west)], [float(north), float(east)]]

@@ -656,3 +656,54 @@ def map_search(
         """
     params = [needle, needle, public_only, needle, needle, needle, limit]
     return _frame(con, sql, params)
+
+
+# --- planning: white spots and event locations -------------------------------------
+
+PLANNING_POINTS = ("initiative", "event")
+
+
+def planning_municipalities(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """All 419 municipalities with centroids, district LQ and the filter scope.
+
+    ``in_scope`` marks the district and settlement-type filters; ``district_lq``
+    is the LQ of the municipality's district under the filters (as on Regionen).
+    """
+    scope, params = _scope(f)
+    sql = f"""
+        SELECT m.ags, m.name, m.district_ars, {DISTRICT_LABEL} AS district_name,
+               m.degurba, m.degurba_label, m.population, m.centroid_x, m.centroid_y,
+               m.centroid_lat AS lat, m.centroid_lon AS lon, ({scope}) AS in_scope
+        FROM municipalities m JOIN districts d ON d.ars = m.district_ars
+        ORDER BY m.ags
+        """
+    frame = _frame(con, sql, params)
+    lq = district_ranking(con, f).set_index("ars")["lq"]
+    frame["district_lq"] = frame["district_ars"].map(lq).astype(float)
+    return frame
+
+
+def planning_points(
+    con: duckdb.DuckDBPyConnection, f: Filters, kind: str
+) -> pd.DataFrame:
+    """EPSG:25833 positions of the filtered initiatives or events, all of Saxony.
+
+    Thematic filters only (as the Karte distance): a white spot near a district
+    border may well be reached from the neighbouring district.
+    """
+    if kind not in PLANNING_POINTS:
+        raise ValueError(f"kind must be one of {PLANNING_POINTS}, got {kind!r}")
+    if kind == "initiative":
+        where, params = initiative_where(_thematic(f), "p")
+        sql = f"""SELECT p.id, p.x, p.y, NULL::DATE AS date FROM initiatives p
+                  WHERE {where} ORDER BY p.id"""
+    else:
+        where, params = event_where(_thematic(f), "p")
+        sql = f"""SELECT p.id, p.x, p.y, p.date FROM events p
+                  WHERE {where} ORDER BY p.id"""
+    return _frame(con, sql, params)
+
+
+def latest_event_date(con: duckdb.DuckDBPyConnection) -> object:
+    """Date of the latest public event (``None`` without dated public events)."""
+    return con.execute("SELECT max(date) FROM events WHERE public").fetchone()[0]

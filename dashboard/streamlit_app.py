@@ -28,6 +28,7 @@ from dashboard.i18n import t  # noqa: E402
 PAGES = [
     (karte.render, "nav.karte", "karte", None),
     ("app_pages/regionen.py", "nav.regionen", "regionen", None),
+    ("app_pages/planung.py", "nav.planung", "planung", None),
     ("app_pages/daten.py", "nav.daten", "daten", None),
     ("app_pages/methodik.py", "nav.methodik", "methodik", None),
 ]

@@ -7,155 +7,29 @@ localhost. Screenshots go to tests/artifacts/ for a human look.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from etl.export_map import export_map
+from tests.live_server import ROOT, serve
+from tests.live_server import settle as _settle
+from tests.live_server import wait_for_map as _map
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "dashboard" / "streamlit_app.py"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = os.environ.get("SINN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-]  # fmt: skip
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-LOCAL_SCHEMES = {"data", "blob", "about", "file"}
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
-TIMEOUT_MS = 60_000
-
-
-def _free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
-    """Poll Streamlit's health endpoint until it answers "ok"."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit not healthy after {timeout} s")
 
 
 @pytest.fixture(scope="module")
 def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a `streamlit run` of the app on the demo database."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "SINN_DB": str(demo_db)}
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(url, proc)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Debian Chromium via Playwright."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must install Chromium ({CHROMIUM}); see .ci/run")
-        pytest.skip(f"no Chromium at {CHROMIUM} (set SINN_CHROMIUM)")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-class Recorder:
-    """Every request URL and every uncaught script error of one page."""
-
-    def __init__(self, page) -> None:
-        self.urls: list[str] = []
-        self.errors: list[str] = []
-        page.on("request", lambda r: self.urls.append(r.url))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def external(self) -> list[str]:
-        """Requests that left this machine."""
-        return [
-            u
-            for u in self.urls
-            if urlsplit(u).scheme not in LOCAL_SCHEMES
-            and urlsplit(u).hostname not in LOCAL_HOSTS
-        ]
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh page (own context) with a request/error recorder attached."""
-    context = browser.new_context(viewport={"width": 1300, "height": 1800})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.recorder = Recorder(page)
-    yield page
-    context.close()
-
-
-def _settle(page) -> None:
-    """Wait until the Streamlit script run is over and the elements have drawn."""
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
-    # Charts, data grids and components paint after the run has finished.
-    page.wait_for_timeout(1_500)
-
-
-def _map(page, shapes: int):
-    """The st_folium iframe once ``shapes`` Leaflet paths are drawn in it.
-
-    A rerun replaces the iframe, so a frame that detaches is looked up again.
-    """
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    script = f"document.querySelectorAll('path.leaflet-interactive').length == {shapes}"
-    while True:
-        try:
-            frame_el = page.wait_for_selector(MAP_FRAME)
-            frame = frame_el.content_frame()
-            frame.wait_for_function(script, timeout=5_000)
-            return frame_el, frame
-        except playwright.Error:
-            if time.monotonic() > deadline:
-                raise
+    with serve(demo_db, log) as (url, _proc):
+        yield url
 
 
 def _assert_clean(page, name: str) -> None:
@@ -163,7 +37,7 @@ def _assert_clean(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
-    assert page.recorder.errors == []
+    assert page.recorder.errors == [] and page.recorder.dialogs == []
     assert page.recorder.external() == []
 
 
@@ -182,11 +56,8 @@ def _assert_visible_map(frame_el, frame, shapes: int) -> None:
 
 
 def _pages() -> list[str]:
-    """URL paths of the app's pages (Planung only once it exists)."""
-    names = ["regionen", "daten", "methodik"]
-    if (ROOT / "dashboard" / "app_pages" / "planung.py").exists():
-        names.append("planung")
-    return names
+    """URL paths of the app's pages besides Karte."""
+    return ["regionen", "planung", "daten", "methodik"]
 
 
 def _open_map(page, url: str, shapes: int = 13):

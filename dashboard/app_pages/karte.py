@@ -80,7 +80,7 @@ def _url_choice(name: str, allowed: tuple, default: str) -> str:
     value = st.query_params.get(name, default)
     if value in allowed:
         return value
-    shown = str(value).replace("`", "'")[:80]  # in a code span: no markdown
+    shown = filters.shown_value(value)
     st.warning(t("param.invalid", name=name, value=shown), icon="⚠️")
     return default
 
@@ -132,7 +132,8 @@ def _search(f: Filters) -> tuple[tuple[float, float] | None, int | None]:
         return None, None
     found = data.query("map_search", text, f.public_only)
     if found.empty:
-        st.caption(t("karte.search_none", q=text.strip()[:80]))
+        # Markdown caption: the typed text goes into a code span, never as markup
+        st.caption(t("karte.search_none", q=filters.shown_value(text.strip())))
         return None, None
     labels = {
         i: f"{row.name} · {row.detail or ''} ({t(f'map.search.{row.kind}')})"
@@ -292,6 +293,7 @@ def render() -> None:
 def render_embed() -> None:
     """Only the map and its legend (public fields), for the website's iframe."""
     f = filters.current()
+    filters.show_notices(f)
     level = _url_choice("level", MAP_LEVELS, "district")
     opts = MapOptions(
         indicator=_url_choice("indicator", INDICATORS, "per_100k"),
