@@ -9,22 +9,41 @@ DuckDB spatial's point-in-polygon join.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.subdivide import grid_pieces
 
 # Loose lon/lat box around Saxony: only points inside it go into the polygon join.
 _BOX = "BETWEEN 11.7 AND 15.2", "BETWEEN 50.0 AND 51.8"
+_CELL_DEG = 0.05
 
 
 def prepare_lookup(con: duckdb.DuckDBPyConnection) -> None:
-    """Create lookup tables: municipality polygons in lon/lat and name keys."""
+    """Create lookup tables: municipality polygons in lon/lat (grid pieces) and name keys."""
+    rows = con.execute(
+        "SELECT ags, ST_AsWKB(ST_Transform(geom, 'EPSG:25833', 'EPSG:4326', "
+        "always_xy := true)) FROM municipalities ORDER BY ags"
+    ).fetchall()
+    ags = np.array([r[0] for r in rows], dtype=object)
+    geoms = shapely.from_wkb([bytes(r[1]) for r in rows])
+    # ~5 km cells: each piece has few vertices, so the point join runs faster;
+    # the join uses ST_Intersects so points on a cell edge still match
+    source, pieces = grid_pieces(geoms, _CELL_DEG)
+    con.register(
+        "geo_pieces_df",
+        pd.DataFrame({"ags": ags[source], "wkb": shapely.to_wkb(pieces)}),
+    )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE geo_mun_wgs AS
-        SELECT ags, ST_Transform(geom, 'EPSG:25833', 'EPSG:4326', always_xy := true) AS g
-        FROM municipalities;
+        SELECT ags, ST_GeomFromWKB(wkb) AS g FROM geo_pieces_df;
         CREATE OR REPLACE TEMP TABLE geo_mun_keys AS
         SELECT ags, sinn_key(name) AS k1, sinn_key_plain(name) AS k2 FROM municipalities;
         """
     )
+    con.unregister("geo_pieces_df")
 
 
 def geocode(con: duckdb.DuckDBPyConnection, val: str) -> None:
@@ -38,7 +57,7 @@ def geocode(con: duckdb.DuckDBPyConnection, val: str) -> None:
 
         CREATE OR REPLACE TEMP TABLE hit_direct AS
         SELECT o.rid, min(m.ags) AS ags
-        FROM ok o JOIN geo_mun_wgs m ON ST_Contains(m.g, ST_Point(o.c_lon, o.c_lat))
+        FROM ok o JOIN geo_mun_wgs m ON ST_Intersects(m.g, ST_Point(o.c_lon, o.c_lat))
         WHERE o.c_lon {lon_box} AND o.c_lat {lat_box}
         GROUP BY o.rid;
 
@@ -46,7 +65,7 @@ def geocode(con: duckdb.DuckDBPyConnection, val: str) -> None:
         SELECT o.rid, min(m.ags) AS ags
         FROM (SELECT * FROM ok WHERE c_lat {lon_box} AND c_lon {lat_box}
               AND rid NOT IN (SELECT rid FROM hit_direct)) o
-        JOIN geo_mun_wgs m ON ST_Contains(m.g, ST_Point(o.c_lat, o.c_lon))
+        JOIN geo_mun_wgs m ON ST_Intersects(m.g, ST_Point(o.c_lat, o.c_lon))
         GROUP BY o.rid;
 
         CREATE OR REPLACE TEMP TABLE hit_ags AS

@@ -25,6 +25,8 @@ CASES = [
      ("ok", "14612000", "coordinates_swapped", "exact")),
     ({"id": "c3", "name": "Komma", "lat": "51,05189", "lon": "13,74183"},
      ("ok", "14612000", "coordinates", "exact")),
+    ({"id": "c4", "name": "Auf Gitterlinie", "lat": "51.05", "lon": "13.75"},
+     ("ok", "14612000", "coordinates", "exact")),
     ({"id": "a1", "name": "Per AGS", "ags": "14511000"},
      ("ok", "14511000", "ags", "municipality")),
     ({"id": "a2", "name": "Per ARS", "ags": "146120000000"},
