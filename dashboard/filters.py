@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 import streamlit as st
 
 from dashboard import data
-from dashboard.i18n import LANG_KEY, NOTICES_KEY, language, t
+from dashboard.i18n import LANG_KEY, NOTICES_KEY, labels, language, t
 from dashboard.queries import Filters
 from etl.schema import PARTNERS, STAGES, THEMES
 
@@ -176,9 +176,9 @@ def _widgets(districts: dict[str, str], years: tuple[int, int] | None) -> None:
     """Render the filter widgets into the sidebar."""
     with st.sidebar:
         st.subheader(t("filters.header"))
-        _multiselect("filters.theme", list(THEMES), K_THEME, str)
+        _multiselect("filters.theme", list(THEMES), K_THEME, labels("theme."))
         _multiselect("filters.partner", list(PARTNERS), K_PARTNER, str)
-        _multiselect("filters.stage", list(STAGES), K_STAGE, str)
+        _multiselect("filters.stage", list(STAGES), K_STAGE, labels("stage."))
         if years is not None and years[0] < years[1]:
             # a new build may have moved the range; an out-of-range value would raise
             lo, hi = st.session_state.get(K_YEARS, years)

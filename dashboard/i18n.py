@@ -389,6 +389,31 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 # fmt: on
 
+# Controlled vocabularies: the German term stored in the data -> English label.
+_VOCAB_EN: dict[str, dict[str, str]] = {
+    "theme": {
+        "Gesundheit": "Health", "Pflege": "Care", "Bildung": "Education",
+        "Inklusion": "Inclusion", "Familie": "Family",
+        "Migration & Integration": "Migration & integration",
+        "Teilhabe & Demokratie": "Participation & democracy", "Wohnen": "Housing",
+        "Alter": "Ageing", "Arbeit": "Work", "Katastrophenschutz": "Civil protection",
+        "Sonstiges": "Other",
+    },
+    "partner": {"other": "other"},
+    "stage": {
+        "Idee": "Idea", "Aufbau": "Start-up", "Wachstum": "Growth",
+        "Verstetigung": "Established", "unbekannt": "unknown",
+    },
+    "type": {
+        "Bildungsreise": "Study trip", "Netzwerktreffen": "Networking event",
+        "Konferenz": "Conference", "other": "other",
+    },
+}  # fmt: skip
+TEXT.update(
+    {f"{domain}.{de}": (de, en) for domain, terms in _VOCAB_EN.items()
+     for de, en in terms.items()}
+)  # fmt: skip
+
 
 def language() -> str:
     """The current UI language: widget state, else the ``lang`` URL parameter."""

@@ -592,7 +592,7 @@ def marker_legend_html(themes: Iterable[str], with_events: bool, lang: str) -> s
     rows = [
         f'<div class="sinn-legend-row"><span class="sinn-dot" '
         f'style="background:{THEME_COLOURS.get(theme, THEME_COLOURS["Sonstiges"])}">'
-        f"</span>{esc(theme)}</div>"
+        f"</span>{esc(t(f'theme.{theme}', lang=lang))}</div>"
         for theme in themes
     ]
     if with_events:

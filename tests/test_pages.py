@@ -83,12 +83,20 @@ def test_language_switch_to_english(app: AppTest) -> None:
     app.radio(key="lang").set_value("en").run()
     assert app.title[0].value == "Map"
     assert app.query_params.get("lang") == "en"
+    # controlled vocabularies are labelled in English; the URL keeps the data term
+    themes = app.sidebar.multiselect[0]
+    assert themes.options[:3] == ["Health", "Care", "Education"]
+    themes.select("Bildung").run()
+    assert app.query_params.get("theme") == "Bildung"
     open_page(app, "regionen")
     assert_clean(app)
     assert app.title[0].value == "Regions"
     assert "Ranking of the districts" in [s.value for s in app.subheader]
     assert "Initiatives" in metrics(app)
     assert "Demo data (Demo-Daten)" in app.warning[0].value
+    app.sidebar.multiselect[0].select("Bildung").run()  # a rerun on Regionen in English
+    assert_clean(app)
+    assert app.title[0].value == "Regions"
 
 
 def test_regionen_shows_values(app: AppTest, demo_db: Path) -> None:

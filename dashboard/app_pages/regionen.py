@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import data, filters
 from dashboard.components import kpi_row, show_table
-from dashboard.i18n import fmt_num, fmt_pct, plotly_separators, t
+from dashboard.i18n import fmt_num, fmt_pct, labels, plotly_separators, t
 from dashboard.queries import Filters
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -39,7 +39,7 @@ def _ranking(f: Filters) -> None:
     """District ranking by the chosen indicator with the Saxony average as a line."""
     st.subheader(t("reg.ranking"))
     indicator = st.radio(
-        t("reg.indicator"), INDICATORS, format_func=lambda k: t(f"ind.{k}"),
+        t("reg.indicator"), INDICATORS, format_func=labels("ind."),
         horizontal=True, key="reg_indicator",
     )  # fmt: skip
     ranking = data.query("district_ranking", f)
