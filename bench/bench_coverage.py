@@ -19,14 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from etl.config import mirror_dir  # noqa: E402
-from etl.db import connect  # noqa: E402
 from etl.reference import build_reference  # noqa: E402
 from geo.coverage import (  # noqa: E402
     coverage_problem,
     exact_best_sites,
     recommend_sites,
 )
+from sinn.config import mirror_dir  # noqa: E402
+from sinn.db import connect  # noqa: E402
 
 RADIUS_M = 15_000.0
 RUNS = 7

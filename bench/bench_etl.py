@@ -33,10 +33,10 @@ import pyarrow.csv as pacsv  # noqa: E402
 import shapely  # noqa: E402
 
 from etl import geocode  # noqa: E402
-from etl.db import connect  # noqa: E402
 from etl.fetch import fetch  # noqa: E402
 from etl.macros import install_macros  # noqa: E402
 from etl.reference import build_reference  # noqa: E402
+from sinn.db import connect  # noqa: E402
 
 BBOX = (11.87, 50.17, 15.04, 51.69)  # Saxony, lon/lat
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import fmt_num, fmt_pct, t
-from etl.reference import DEGURBA_LABELS
+from sinn.vocab import DEGURBA_LABELS
 
 # Rounding for display only; exports keep full precision.
 DECIMALS = {"per_100k": 2, "events_per_100k": 2, "lq": 2, "lon": 5, "lat": 5}

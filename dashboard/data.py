@@ -11,8 +11,8 @@ import duckdb
 import streamlit as st
 
 from dashboard import queries
-from etl import config
-from etl.db import connect
+from sinn import config
+from sinn.db import connect
 
 # A file stamp identifies one published build: the ETL replaces the database by
 # an atomic rename, which changes the inode (and normally the mtime).

@@ -16,7 +16,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.i18n import LANG_KEY, NOTICES_KEY, labels, language, t
 from dashboard.queries import Filters
-from etl.schema import PARTNERS, STAGES, THEMES
+from sinn.vocab import PARTNERS, STAGES, THEMES
 
 SETTLEMENT_PARAM = {1: "staedtisch", 2: "mittel", 3: "laendlich"}
 CURRENT_KEY = "_filters"  # the Filters of this run, read by the pages

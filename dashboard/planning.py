@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from dashboard import exports
-from etl.reference import DEGURBA_LABELS
 from geo.coverage import (
     coverage_problem,
     gap_weights,
@@ -24,6 +23,7 @@ from geo.coverage import (
     unreached_by,
     what_if,
 )
+from sinn.vocab import DEGURBA_LABELS
 
 __all__ = [
     "SITE_COLUMNS",

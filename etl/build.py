@@ -15,11 +15,12 @@ from pathlib import Path
 
 import duckdb
 
-from etl import aggregate, checks, config, importer, publish
-from etl.db import connect
+from etl import aggregate, checks, importer, publish
 from etl.macros import install_macros
 from etl.reference import build_reference
 from etl.schema import TABLE_DDL
+from sinn import config
+from sinn.db import connect
 
 
 @dataclass
@@ -208,7 +209,7 @@ def build(
         started_at=datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
         demo=demo,
     )
-    wait = float(os.environ.get("SINN_LOCK_WAIT", "300"))
+    wait = config.lock_wait_s()
     with publish.build_lock(db_path, wait), tempfile.TemporaryDirectory() as work:
         publish.remove_stale_temp(db_path)
         tmp = publish.temp_path(db_path)

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from etl.schema import (
-    EVENT_TYPES,
-    GEOCODE_METHODS,
-    PARTNERS,
-    PRECISIONS,
-    REJECT_REASONS,
-    STAGES,
-    THEMES,
-)
+from etl.schema import GEOCODE_METHODS, PRECISIONS, REJECT_REASONS
+from sinn.vocab import EVENT_TYPES, PARTNERS, STAGES, THEMES
 
 EXPECTED_DISTRICTS = 13
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import config
+from sinn import config
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -12,7 +12,7 @@ from pathlib import Path
 from dashboard import queries as q
 from dashboard.i18n import t
 from dashboard.maps import AreaLayer, MapData, MapOptions, build_map
-from etl.db import connect
+from sinn.db import connect
 
 __all__ = ["export_map", "public_map_data"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
-from etl import config
+from sinn import config
 
 
 @dataclass(frozen=True)

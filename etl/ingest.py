@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import config
 from etl.schema import alias_lookup, normalise_header
+from sinn import config
 
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx",
             ".json": "json", ".geojson": "geojson"}  # fmt: skip

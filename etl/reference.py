@@ -12,13 +12,13 @@ import pandas as pd
 from geo.boundaries import read_level
 from geo.crs import METRIC_CRS
 from geo.simplify import simplify_for_web
+from sinn.vocab import DEGURBA_LABELS
 
 LAND = "14"
 BOUNDARIES_FILE = "vg5000_01-01.gk3.shape.ebenen.zip"
 GV_FILE = "AuszugGV4QAktuell.csv"
 ZENSUS_FILE = "zensus2022_gemeinden.parquet"
 PLZ_FILE = "zuordnung_plz_ort_landkreis.csv"
-DEGURBA_LABELS = {1: "städtisch", 2: "mittel", 3: "ländlich"}
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from sinn.vocab import EVENT_TYPES
+
 # Canonical column -> accepted header spellings (compared after normalise_header).
 LOCATION_ALIASES: dict[str, tuple[str, ...]] = {
     "street": ("street", "straße", "strasse", "adresse", "address"),
@@ -49,19 +51,6 @@ EVENT_ALIASES: dict[str, tuple[str, ...]] = {
     "initiative_id": ("initiative_id", "initiative"),
 }
 
-THEMES = (
-    "Gesundheit", "Pflege", "Bildung", "Inklusion", "Familie", "Migration & Integration",
-    "Teilhabe & Demokratie", "Wohnen", "Alter", "Arbeit", "Katastrophenschutz", "Sonstiges",
-)  # fmt: skip
-PARTNERS = (
-    "Caritas", "DRK", "Impact Hub Dresden", "Impact Hub Leipzig", "parikom", "Startnext",
-    "other",
-)  # fmt: skip
-EVENT_TYPES = (
-    "Roadshow", "Hackathon", "Coaching", "Bildungsreise", "Netzwerktreffen", "Workshop",
-    "Konferenz", "other",
-)  # fmt: skip
-STAGES = ("Idee", "Aufbau", "Wachstum", "Verstetigung", "unbekannt")
 REJECT_REASONS = (
     "missing_name", "no_location", "outside_saxony", "ambiguous_postal_code",
     "ambiguous_municipality", "duplicate_id", "unparseable_value",

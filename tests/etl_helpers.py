@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from etl import config
 from etl.fetch import fetch
+from sinn import config
 
 
 def reference_raw() -> Path:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from etl import fetch as fetch_mod
-from etl.config import PROJECT_ROOT, mirror_dir
-from etl.db import connect
+from sinn.config import PROJECT_ROOT, mirror_dir
+from sinn.db import connect
 from tests.etl_helpers import reference_raw
 
 

@@ -10,8 +10,6 @@ import pandas as pd
 import pytest
 from pyproj import Geod
 
-from etl.config import mirror_dir
-from etl.db import connect
 from etl.reference import build_reference
 from geo.coverage import (
     coverage_problem,
@@ -25,6 +23,8 @@ from geo.coverage import (
     unreached_population,
     what_if,
 )
+from sinn.config import mirror_dir
+from sinn.db import connect
 
 SAXONY_TOTAL = 4_038_131
 DRESDEN, LEIPZIG = "14612000", "14713000"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from etl.config import PROJECT_ROOT
-from etl.db import connect
+from sinn.config import PROJECT_ROOT
+from sinn.db import connect
 from tests.etl_helpers import reference_raw
 
 

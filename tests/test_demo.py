@@ -9,11 +9,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.config import mirror_dir
-from etl.db import connect
 from etl.demo import CITY_AGS, write_demo_files
 from etl.reference import build_reference
-from etl.schema import EVENT_TYPES, PARTNERS, STAGES, THEME_SYNONYMS, THEMES
+from etl.schema import THEME_SYNONYMS
+from sinn.config import mirror_dir
+from sinn.db import connect
+from sinn.vocab import EVENT_TYPES, PARTNERS, STAGES, THEMES
 
 # Canonical location column -> header in each file.
 INITIATIVE_LOCATION = {

@@ -15,7 +15,7 @@ from dashboard import exports
 from dashboard import queries as q
 from dashboard.i18n import TEXT
 from dashboard.queries import Filters
-from etl.db import connect
+from sinn.db import connect
 
 HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tTab", "\rCR"]
 

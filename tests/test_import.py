@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 
 from etl.build import build
-from etl.db import connect
 from etl.ingest import InputError
+from sinn.db import connect
 from tests.etl_helpers import reference_raw, write_csv
 
 # Dresden Frauenkirche; Berlin Alexanderplatz; Chemnitz AGS.

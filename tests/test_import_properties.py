@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from etl.build import build
-from etl.db import connect
 from etl.schema import REJECT_REASONS
+from sinn.db import connect
 from tests.etl_helpers import reference_raw
 
 COLUMNS = ["id", "name", "lat", "lon", "plz", "ort", "ags", "gemeinde", "thema",

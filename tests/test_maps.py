@@ -25,8 +25,8 @@ from dashboard.maps import (
     legend_html,
     safe_url,
 )
-from etl.db import connect
 from etl.export_map import export_map, public_map_data
+from sinn.db import connect
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "streamlit_app.py")
 NASTY = "<script>alert(1)</script>"

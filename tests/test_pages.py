@@ -11,8 +11,8 @@ from dashboard import queries as q
 from dashboard.i18n import TEXT
 from dashboard.queries import Filters
 from etl.build import build
-from etl.db import connect
-from etl.schema import THEMES
+from sinn.db import connect
+from sinn.vocab import THEMES
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "streamlit_app.py")
 INJECTION = "'; DROP TABLE initiatives; --"

@@ -20,8 +20,8 @@ from dashboard import queries as q
 from dashboard.i18n import t
 from dashboard.maps import AreaLayer, MapData, MapOptions, build_planning_map
 from dashboard.queries import Filters
-from etl.db import connect
 from geo.coverage import coverage_problem, gap_weights, recommend_sites
+from sinn.db import connect
 from tests.live_server import ROOT, serve, settle, wait_for_map
 from tests.test_maps import NASTY, map_data, render
 from tests.test_pages import APP, assert_clean, de, metrics, open_page

@@ -11,7 +11,7 @@ import pytest
 from dashboard import queries as q
 from dashboard.queries import Filters
 from etl.build import build
-from etl.db import connect
+from sinn.db import connect
 
 SAXONY_POPULATION = 4_038_131
 CONTACT = {"contact_name", "contact_email", "contact_phone"}

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from etl.db import connect
 from etl.reference import build_reference
 from geo.boundaries import find_layer, read_level
+from sinn.db import connect
 from tests.etl_helpers import reference_raw
 
 

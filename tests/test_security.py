@@ -26,8 +26,8 @@ from dashboard import exports, maps
 from dashboard import queries as q
 from dashboard.filters import shown_value
 from dashboard.queries import Filters
-from etl.db import connect
 from etl.export_map import export_map, public_map_data
+from sinn.db import connect
 from tests.security_data import (
     CONTACT,
     FORMULAS,

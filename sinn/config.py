@@ -45,3 +45,8 @@ def max_rows() -> int:
 def duckdb_memory_mb() -> int:
     """DuckDB memory limit of a build in MiB (``SINN_DUCKDB_MEMORY_MB``, default 1024)."""
     return int(os.environ.get("SINN_DUCKDB_MEMORY_MB", "1024"))
+
+
+def lock_wait_s() -> float:
+    """Seconds a build waits for another build's lock (``SINN_LOCK_WAIT``, default 300)."""
+    return float(os.environ.get("SINN_LOCK_WAIT", "300"))
