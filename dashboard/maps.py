@@ -26,7 +26,8 @@ from folium.plugins import FastMarkerCluster
 from folium.template import Template
 
 from dashboard.assets import SERVED_BASE, self_host
-from dashboard.i18n import fmt_num, t
+from dashboard.map_data import AreaLayer, MapData
+from dashboard.texts import fmt_num, t
 
 __all__ = [
     "BASEMAPS",
@@ -467,27 +468,6 @@ class LegendSwitch(MacroElement):
 
 
 # --- map data and options -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AreaLayer:
-    """One choropleth level: values from ``queries.map_area_values`` and geometry."""
-
-    level: str
-    values: pd.DataFrame
-    geometries: dict[str, str]
-
-
-@dataclass
-class MapData:
-    """Everything a map shows, as returned by the query module."""
-
-    areas: list[AreaLayer]
-    context: list[tuple[str, str, str]]
-    bounds: list[list[float]]
-    initiatives: pd.DataFrame | None = None
-    events: pd.DataFrame | None = None
-    district_outlines: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

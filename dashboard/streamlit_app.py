@@ -42,7 +42,7 @@ def _embed() -> None:
     )
     page = st.Page(karte.render_embed, title=t("nav.karte"), url_path="karte")
     nav = st.navigation([page], position="hidden")
-    if data.query("has_demo_rows"):
+    if data.has_demo_rows():
         st.caption(t("demo.caption"))
     nav.run()
 
@@ -75,7 +75,7 @@ def main() -> None:
     st.sidebar.markdown(f"**{t('app.title')}** · {t('app.subtitle')}")
     _language_switch()
     st.title(nav.title)
-    if data.query("has_demo_rows"):
+    if data.has_demo_rows():
         st.warning(t("demo.notice"), icon=":material/science:")
     filters.sidebar_filters()
     nav.run()

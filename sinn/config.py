@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# BKG VG5000 "ebenen" shapefile zip: the boundary edition the build reads from raw/.
+BOUNDARIES_FILE = "vg5000_01-01.gk3.shape.ebenen.zip"
 
 
 def raw_dir() -> Path:
@@ -50,3 +53,20 @@ def duckdb_memory_mb() -> int:
 def lock_wait_s() -> float:
     """Seconds a build waits for another build's lock (``SINN_LOCK_WAIT``, default 300)."""
     return float(os.environ.get("SINN_LOCK_WAIT", "300"))
+
+
+class Pause(NamedTuple):
+    """Test hook of the build: pause ``seconds`` in ``stage``, writing ``marker``."""
+
+    stage: str | None
+    marker: str | None
+    seconds: float
+
+
+def build_pause() -> Pause:
+    """``SINN_TEST_PAUSE_STAGE``/``_MARKER``/``_SECONDS`` (crash-safety tests only)."""
+    return Pause(
+        os.environ.get("SINN_TEST_PAUSE_STAGE"),
+        os.environ.get("SINN_TEST_PAUSE_MARKER"),
+        float(os.environ.get("SINN_TEST_PAUSE_SECONDS", "60")),
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.export_map import export_map
+from dashboard.export_map import export_map
 from tests.live_server import ROOT, serve
 from tests.live_server import settle as _settle
 from tests.live_server import wait_for_map as _map

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import assets
 from dashboard import queries as q
+from dashboard.export_map import export_map, public_map_data
 from dashboard.maps import (
     THEME_COLOURS,
     AreaLayer,
@@ -25,7 +26,6 @@ from dashboard.maps import (
     legend_html,
     safe_url,
 )
-from etl.export_map import export_map, public_map_data
 from sinn.db import connect
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "streamlit_app.py")
@@ -306,17 +306,6 @@ def test_area_values_match_direct_counts(con) -> None:
     assert (with_one["nearest_km"] < 10).all()  # the own initiative is close
 
 
-def test_distance_matches_etl_statistics(con) -> None:
-    """Without filters the map's km equal the ETL's ``municipality_stats``."""
-    ours = q.map_area_values(con, q.Filters(public_only=False), "municipality")
-    etl = dict(con.execute(
-        "SELECT ags, nearest_initiative_km FROM municipality_stats"
-    ).fetchall())  # fmt: skip
-    assert len(etl) == 419
-    for key, km in zip(ours["key"], ours["nearest_km"], strict=True):
-        assert km == pytest.approx(etl[key], abs=1e-3)
-
-
 def test_settlement_filter_marks_scope_district_filter_does_not(con) -> None:
     """``in_filter`` follows the settlement type; districts stay all on the map."""
     rural = q.map_area_values(con, q.Filters(degurba=(3,)), "municipality")
@@ -331,12 +320,10 @@ def test_settlement_filter_marks_scope_district_filter_does_not(con) -> None:
 
 
 def test_geometries_context_bounds(con) -> None:
-    """Simplified and full geometry for every area; 16 states + Saxony; bounds."""
+    """Simplified geometry for every area; 16 states + Saxony; bounds."""
     simple = q.map_geometries(con, "municipality")
-    full = q.map_geometries(con, "municipality", full=True)
-    assert len(simple) == len(full) == 419 and "14612000" in simple
-    assert sum(map(len, full.values())) > 1.5 * sum(map(len, simple.values()))
-    lon, lat = json.loads(full["14612000"])["coordinates"][0][0][:2]
+    assert len(simple) == 419 and "14612000" in simple
+    lon, lat = json.loads(simple["14612000"])["coordinates"][0][0][:2]
     assert 13 < lon < 14.2 and 50.9 < lat < 51.2  # lon/lat order, Dresden
     assert len(q.map_geometries(con, "district")) == 13
     kinds = [k for k, _, _ in q.map_context(con)]
@@ -362,15 +349,13 @@ def test_search_umlaut_and_case_insensitive(con, text: str) -> None:
 
 
 def test_search_initiatives_public_only(con) -> None:
-    """Non-public initiatives are found only when asked for; empty text finds nothing."""
+    """Non-public initiatives are never found; empty text finds nothing."""
     hidden = con.execute(
         "SELECT name FROM initiatives WHERE NOT public LIMIT 1"
     ).fetchone()
     assert hidden is not None
     public = q.map_search(con, hidden[0])
     assert hidden[0] not in set(public.loc[public["kind"] == "initiative", "name"])
-    everything = q.map_search(con, hidden[0], public_only=False)
-    assert hidden[0] in set(everything["name"])
     assert q.map_search(con, "   ").empty
     assert q.map_search(con, "'; DROP TABLE initiatives; --").empty
 

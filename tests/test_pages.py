@@ -302,7 +302,7 @@ def _count_app() -> None:
 
     from dashboard import data
 
-    st.markdown(f"n={data.query('data_state')['initiatives']}")
+    st.markdown(f"n={data.data_state()['initiatives']}")
 
 
 def test_new_build_is_picked_up_without_restart(

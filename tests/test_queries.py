@@ -217,7 +217,7 @@ def test_public_tables_hide_contacts_and_private_rows(con, raw: dict) -> None:
         (q.initiatives_public, "initiatives"),
         (q.events_public, "events"),
     ):
-        frame = fn(con, Filters(public_only=False))
+        frame = fn(con, Filters())
         assert not CONTACT & set(frame.columns)
         private = set(raw[table].loc[~raw[table]["public"], "id"])
         assert private and not private & set(frame["id"])

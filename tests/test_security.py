@@ -12,7 +12,6 @@ import inspect
 import io
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -24,9 +23,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import exports, maps
 from dashboard import queries as q
+from dashboard.export_map import export_map, public_map_data
 from dashboard.filters import shown_value
 from dashboard.queries import Filters
-from etl.export_map import export_map, public_map_data
 from sinn.db import connect
 from tests.security_data import (
     CONTACT,
@@ -500,11 +499,16 @@ def test_planung_download_neutralised(
 
 
 def test_filters_in_public_tables_are_public_only(hostile_db: Path) -> None:
-    """Even a caller asking for all rows gets public rows from the public tables."""
+    """Public tables, search and marts hold public rows only."""
     with connect(hostile_db, read_only=True) as con:
-        everything = replace(Filters(), public_only=False)
-        names = set(q.initiatives_public(con, everything)["name"])
-        events = set(q.events_public(con, everything)["name"])
-        found = q.map_search(con, "Zz-Intern", public_only=True)
+        names = set(q.initiatives_public(con, Filters())["name"])
+        events = set(q.events_public(con, Filters())["name"])
+        found = q.map_search(con, "Zz-Intern")
+        private = con.execute(
+            "SELECT count(*) FROM initiatives WHERE NOT public"
+        ).fetchone()[0]
+        facts = con.execute("SELECT sum(initiatives) FROM initiative_facts").fetchone()
+        rows = con.execute("SELECT count(*) FROM initiatives").fetchone()[0]
+    assert private > 0 and facts[0] == rows - private
     assert PRIVATE_INITIATIVE not in names and PRIVATE_EVENT not in events
     assert found.empty

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from etl.export_map import export_map
+from dashboard.export_map import export_map
 from tests.live_server import ROOT, serve, settle, wait_for_map
 from tests.security_data import (
     FORMULAS,

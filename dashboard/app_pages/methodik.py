@@ -42,8 +42,8 @@ def _definitions() -> None:
 def _state() -> None:
     """Build time, counts and dates of the loaded data."""
     st.subheader(t("met.state"))
-    state = data.query("data_state")
-    run = data.query("latest_run") or {}
+    state = data.data_state()
+    run = data.latest_run() or {}
     lines = []
     if run:
         lines.append(
@@ -102,7 +102,7 @@ def _markdown_table(header: list[str], rows: list[tuple]) -> str:
 def _demo() -> None:
     """What the demo data is and how it is marked."""
     st.subheader(t("met.demo"))
-    if data.query("has_demo_rows"):
+    if data.has_demo_rows():
         st.warning(t("met.demo_text"), icon=":material/science:")
     else:
         st.info(t("met.no_demo"))

@@ -10,10 +10,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data, filters, planning
-from dashboard.app_pages.karte import _vendor
-from dashboard.components import show_table
+from dashboard.components import map_assets, show_table
 from dashboard.i18n import fmt_date, fmt_num, fmt_pct, language, t
-from dashboard.maps import AreaLayer, MapData, MapOptions, build_planning_map
+from dashboard.map_data import AreaLayer
+from dashboard.maps import MapOptions, build_planning_map
 from dashboard.queries import Filters
 
 MAP_KEY = "planung_map"
@@ -24,7 +24,7 @@ TABLE_ROW_PX = 35  # st.dataframe row height: all 13 districts without scrolling
 
 def _settings(f: Filters) -> tuple[planning.PlanSettings, int, dt.date]:
     """The assumption widgets; returns the settings, months and reference date."""
-    latest = data.query("latest_event_date") or dt.date.today()
+    latest = data.latest_event_date() or dt.date.today()
     no_events = not f.show_events
     with st.container(border=True):
         st.markdown(f"**{t('plan.settings')}**")
@@ -129,21 +129,11 @@ def _map(
     settings: planning.PlanSettings,
 ) -> None:
     """The white-spot map with initiatives, counted events and the sites."""
-    shown = replace(f, public_only=True, districts=(), degurba=())
+    shown = replace(f, districts=(), degurba=())
     values = result.municipalities.rename(columns={"ags": "key"})
-    md = MapData(
-        areas=[
-            AreaLayer(
-                "municipality", values, data.query("map_geometries", "municipality")
-            )
-        ],
-        context=data.query("map_context"),
-        bounds=data.query("map_bounds"),
-        initiatives=data.query("initiatives_public", shown),
-        events=events,
-        district_outlines=data.query("map_geometries", "district"),
-    )
-    opts = MapOptions(lang=language(), assets=_vendor(), height=MAP_HEIGHT)
+    layer = AreaLayer("municipality", values, data.map_geometries("municipality"))
+    md = replace(data.map_data(shown, (), True, True), areas=[layer], events=events)
+    opts = MapOptions(lang=language(), assets=map_assets(), height=MAP_HEIGHT)
     planned = values[values["key"].isin(settings.planned)].assign(badge="+")
     sites = result.sites.assign(badge=result.sites["rank"].astype(str))
     st_folium(
@@ -189,13 +179,13 @@ def _tables(result: planning.PlanResult) -> None:
 def render() -> None:
     """The page "Planung"."""
     f = filters.current()
-    public = replace(f, public_only=True)
+    public = f
     st.markdown(t("plan.intro"))
     settings, months, reference = _settings(f)
-    municipalities = data.query("planning_municipalities", public)
+    municipalities = data.planning_municipalities(public)
     settings = replace(settings, planned=_planned(municipalities))
-    initiatives = data.query("planning_points", public, "initiative")
-    events = data.query("planning_points", public, "event")
+    initiatives = data.planning_points(public, "initiative")
+    events = data.planning_points(public, "event")
     if not f.show_events:
         events = events.iloc[0:0]
     events = events[planning.event_window(events, reference, months)]
@@ -204,7 +194,7 @@ def render() -> None:
     if f.show_events and events.empty:
         st.caption(t("plan.no_events"))
     _kpis(result, bool(settings.planned))
-    shown = data.query("events_public", replace(public, districts=(), degurba=()))
+    shown = data.events_public(replace(public, districts=(), degurba=()))
     _map(f, result, shown[shown["id"].isin(events["id"])], settings)
     _sites(result, settings)
     _tables(result)

@@ -42,8 +42,8 @@ def _ranking(f: Filters) -> None:
         t("reg.indicator"), INDICATORS, format_func=labels("ind."),
         horizontal=True, key="reg_indicator",
     )  # fmt: skip
-    ranking = data.query("district_ranking", f)
-    average = data.query("saxony_average", f)
+    ranking = data.district_ranking(f)
+    average = data.saxony_average(f)
     reference = {
         "per_100k": average["per_100k"],
         "initiatives": average["initiatives_per_district"],
@@ -80,7 +80,7 @@ def _ranking(f: Filters) -> None:
 def _settlement(f: Filters) -> None:
     """Städtisch / mittel / ländlich: shares and rates as grouped bars."""
     st.subheader(t("reg.settlement"))
-    frame = data.query("settlement_comparison", f)
+    frame = data.settlement_comparison(f)
     frame["label"] = [t(f"degurba.{c}") for c in frame["degurba"]]
     measures = {
         "population_share": t("reg.share_population"),
@@ -129,8 +129,8 @@ def _by_settlement(frame: pd.DataFrame, x: str, y: str) -> go.Figure:
 def _time(f: Filters) -> None:
     """Initiatives started per year and events per quarter, by settlement type."""
     st.subheader(t("reg.time"))
-    per_year = data.query("initiatives_per_year", f)
-    per_quarter = data.query("events_per_quarter", f)
+    per_year = data.initiatives_per_year(f)
+    per_quarter = data.events_per_quarter(f)
     left, right = st.columns(2)
     with left:
         if per_year.empty:
@@ -151,7 +151,7 @@ def _time(f: Filters) -> None:
 def _new_since(f: Filters) -> None:
     """How coverage changed since a chosen year."""
     st.markdown(f"**{t('reg.new_since')}**")
-    coverage = data.query("coverage_by_year", f)
+    coverage = data.coverage_by_year(f)
     if len(coverage) < 2:
         st.info(t("reg.no_time"))
         return
@@ -184,7 +184,7 @@ def _new_since(f: Filters) -> None:
     fig.update_xaxes(dtick=1)
     fig.add_vline(x=since, line_dash="dot", line_color=HIGHLIGHT)
     _chart(fig, t("reg.coverage_chart"), 300)
-    new = data.query("newly_reached", f, since)
+    new = data.newly_reached(f, since)
     st.caption(f"{t('reg.newly_reached', year=since)} · {t('reg.unknown_years')}")
     if new.empty:
         st.info(t("reg.none_new", year=since))
@@ -204,16 +204,16 @@ def _profile_value(metric: str, value: float | None) -> str:
 def _profile(f: Filters) -> None:
     """One district's key figures next to Saxony's, and its municipalities."""
     st.subheader(t("reg.profile"))
-    districts = data.query("districts")
+    districts = data.districts()
     names = dict(zip(districts["ars"], districts["name"], strict=True))
     # default: the chosen district, else the one furthest behind
-    ranking = data.query("district_ranking", f)
+    ranking = data.district_ranking(f)
     default = f.districts[0] if f.districts else ranking["ars"].iloc[-1]
     ars = st.selectbox(
         t("reg.choose_district"), list(names), index=list(names).index(default),
         format_func=names.get, key="reg_profile",
     )  # fmt: skip
-    profile = data.query("region_profile", f, ars)
+    profile = data.region_profile(f, ars)
     table = pd.DataFrame(
         {
             t("col.metric"): [
@@ -230,7 +230,7 @@ def _profile(f: Filters) -> None:
         }
     )
     st.dataframe(table, hide_index=True, width=720, height=35 * (len(table) + 1) + 3)
-    stats = data.query("municipality_statistics", replace(f, districts=(ars,)))
+    stats = data.municipality_statistics(replace(f, districts=(ars,)))
     columns = ["name", "degurba_label", "population", "initiatives", "events"]
     columns += ["participants", "per_100k", "lq"]
     st.caption(t("reg.profile_municipalities", district=names[ars]))
@@ -244,7 +244,7 @@ def _profile(f: Filters) -> None:
 def render() -> None:
     """Lay out the page."""
     f = filters.current()
-    k = data.query("kpis", f)
+    k = data.kpis(f)
     kpi_row(k, f.show_events)
     if filters.show_if_empty(k):
         return
