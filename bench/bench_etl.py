@@ -23,20 +23,19 @@ import tempfile
 import time
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import shapely
+
+from etl import geocode
+from etl.fetch import fetch
+from etl.macros import install_macros
+from etl.reference import build_reference
+from sinn.db import connect
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import geopandas as gpd  # noqa: E402
-import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.csv as pacsv  # noqa: E402
-import shapely  # noqa: E402
-
-from etl import geocode  # noqa: E402
-from etl.fetch import fetch  # noqa: E402
-from etl.macros import install_macros  # noqa: E402
-from etl.reference import build_reference  # noqa: E402
-from sinn.db import connect  # noqa: E402
 
 BBOX = (11.87, 50.17, 15.04, 51.69)  # Saxony, lon/lat
 

@@ -13,7 +13,7 @@ children) before, at peak and after, and the server's CPU time (the browsers
 run on the same machine and take the rest). Loopback only; bounded in sessions
 and time (``--timeout`` for the whole run). Stops the server itself.
 
-Run from the project root: ``.venv/bin/python bench/bench_load.py
+Run from the project root: ``.venv/bin/python -m bench.bench_load
 [--sessions 20] [--timeout 600] [--db PATH]``.
 """
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -31,11 +30,7 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tests.live_server import (  # noqa: E402
+from bench.live_server import (
     CHROMIUM,
     CHROMIUM_ARGS,
     IDLE,

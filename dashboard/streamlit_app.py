@@ -6,20 +6,11 @@ the map of the Karte page, without sidebar or menus.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-# `streamlit run dashboard/streamlit_app.py` puts dashboard/ on sys.path, not the
-# project root that holds the dashboard, etl and geo packages.
-ROOT = str(Path(__file__).resolve().parent.parent)
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-import streamlit as st  # noqa: E402
-
-from dashboard import data, filters, i18n  # noqa: E402
-from dashboard.app_pages import karte  # noqa: E402
-from dashboard.i18n import t  # noqa: E402
+from dashboard import data, filters, i18n
+from dashboard.app_pages import karte
+from dashboard.i18n import t
 
 # One line per page: (page function or file relative to this script, title key,
 # URL path, icon). The first page is the default. No :material/...: icons here:

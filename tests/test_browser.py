@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.live_server import ROOT, serve
+from bench.live_server import settle as _settle
+from bench.live_server import wait_for_map as _map
 from dashboard.export_map import export_map
-from tests.live_server import ROOT, serve
-from tests.live_server import settle as _settle
-from tests.live_server import wait_for_map as _map
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

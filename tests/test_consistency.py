@@ -20,7 +20,6 @@ import pytest
 from dashboard import exports
 from dashboard import queries as q
 from dashboard.export_map import export_map
-from sinn.db import connect
 
 FILTER_SETS = {
     "none": q.Filters(),
@@ -34,14 +33,6 @@ FILTER_SETS = {
 }
 # folium writes each feature's properties with sorted keys
 FEATURE = re.compile(r'"properties": (\{"ars": [^{}]*\})')
-
-
-@pytest.fixture(scope="module")
-def con(demo_db: Path) -> duckdb.DuckDBPyConnection:
-    """Read-only connection to the session's demo database."""
-    connection = connect(demo_db, read_only=True)
-    yield connection
-    connection.close()
 
 
 @pytest.fixture(scope="module")

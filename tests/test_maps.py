@@ -16,17 +16,15 @@ from streamlit.testing.v1 import AppTest
 from dashboard import assets
 from dashboard import queries as q
 from dashboard.export_map import export_map, public_map_data
+from dashboard.map_data import MapData, map_data
 from dashboard.maps import (
     THEME_COLOURS,
-    AreaLayer,
-    MapData,
     MapOptions,
     build_map,
     classify,
     legend_html,
     safe_url,
 )
-from sinn.db import connect
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "streamlit_app.py")
 NASTY = "<script>alert(1)</script>"
@@ -40,28 +38,9 @@ FETCHING = re.compile(
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
 
 
-@pytest.fixture(scope="module")
-def con(demo_db: Path):
-    """Read-only connection to the session's demo database."""
-    with connect(demo_db, read_only=True) as c:
-        yield c
-
-
-def map_data(con, level: str = "district", f: q.Filters | None = None) -> MapData:
-    """MapData for one level, as the Karte page assembles it."""
-    f = f or q.Filters()
-    return MapData(
-        areas=[
-            AreaLayer(
-                level, q.map_area_values(con, f, level), q.map_geometries(con, level)
-            )
-        ],
-        context=q.map_context(con),
-        bounds=q.map_bounds(con),
-        initiatives=q.initiatives_public(con, f),
-        events=q.events_public(con, f),
-        district_outlines=q.map_geometries(con, "district"),
-    )
+def level_data(con, level: str = "district") -> MapData:
+    """Map data of one level without filters (the Karte page's query)."""
+    return map_data(con, q.Filters(), (level,))
 
 
 def render(m: folium.Map) -> str:
@@ -175,7 +154,7 @@ def test_safe_url(url, kept: bool) -> None:
 
 def test_user_text_escaped_and_bad_links_dropped(con) -> None:
     """Names, descriptions and area names reach the HTML escaped; javascript: dropped."""
-    md = map_data(con)
+    md = level_data(con)
     ini = md.initiatives.copy()
     ini.loc[0, ["name", "description", "url"]] = [
         NASTY,
@@ -201,7 +180,7 @@ def test_popup_public_fields_only(con) -> None:
     emails = [r[0] for r in con.execute(
         "SELECT contact_email FROM initiatives WHERE contact_email IS NOT NULL"
     ).fetchall()]  # fmt: skip
-    html = render(build_map(map_data(con), MapOptions()))
+    html = render(build_map(level_data(con), MapOptions()))
     assert emails and not any(e in html for e in emails)
 
 
@@ -210,7 +189,7 @@ def test_popup_public_fields_only(con) -> None:
 
 def test_default_basemap_requests_nothing_external(con) -> None:
     """Served assets are relative; no tile URL; the only hosts are popup links."""
-    md = map_data(con, "municipality")
+    md = level_data(con, "municipality")
     m = build_map(md, MapOptions(indicator="lq"))
     html = render(m)
     fetched = FETCHING.findall(html) + CSS_URL.findall(html)
@@ -240,8 +219,8 @@ def test_default_basemap_requests_nothing_external(con) -> None:
 
 def test_osm_basemap_is_opt_in_with_attribution(con) -> None:
     """OpenStreetMap tiles and their attribution appear only when chosen."""
-    default = render(build_map(map_data(con), MapOptions()))
-    osm = render(build_map(map_data(con), MapOptions(basemap="osm")))
+    default = render(build_map(level_data(con), MapOptions()))
+    osm = render(build_map(level_data(con), MapOptions(basemap="osm")))
     assert "tile.openstreetmap.org" not in default
     assert "OpenStreetMap" not in default
     assert (
@@ -403,13 +382,6 @@ def test_public_map_data_levels(con) -> None:
 
 
 # --- page Karte (AppTest) ------------------------------------------------------------
-
-
-@pytest.fixture
-def app(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app on the demo database, not yet run."""
-    monkeypatch.setenv("SINN_DB", str(demo_db))
-    return AppTest.from_file(APP, default_timeout=120)
 
 
 def test_karte_page_values(app: AppTest, con) -> None:

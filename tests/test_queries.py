@@ -19,14 +19,6 @@ INJECTION = "'; DROP TABLE initiatives; --"
 
 
 @pytest.fixture(scope="module")
-def con(demo_db: Path) -> duckdb.DuckDBPyConnection:
-    """Read-only connection to the session's demo database."""
-    connection = connect(demo_db, read_only=True)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
 def raw(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """The raw tables, to recompute every expectation independently."""
     frames = {

@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bench.live_server import ROOT, serve, settle, wait_for_map
 from dashboard.export_map import export_map
-from tests.live_server import ROOT, serve, settle, wait_for_map
 from tests.security_data import (
     FORMULAS,
     IMG,
@@ -164,6 +164,7 @@ def test_daten_cells_literal(server: str, page) -> None:
     """Daten: the table cells hold the hostile text exactly as imported."""
     page.goto(f"{server}/daten")
     settle(page)
+    page.wait_for_selector("[role='gridcell']")
     cells = page.locator("[role='gridcell']").all_text_contents()
     for text in (*MARKUP, FORMULAS[0]):
         assert text in cells, text
