@@ -184,7 +184,8 @@ def _quantiles(values: list[float]) -> str:
     if len(values) == 1:
         return f"p50 {values[0]:.2f} s"
     cuts = statistics.quantiles(values, n=20, method="inclusive")
-    return f"p50 {statistics.median(values):.2f} s, p95 {cuts[18]:.2f} s, max {max(values):.2f} s"
+    p50, p95, top = statistics.median(values), cuts[18], max(values)
+    return f"p50 {p50:.2f} s, p95 {p95:.2f} s, max {top:.2f} s"
 
 
 def report(sessions: list[Session], wall: float, memory: dict[str, float]) -> None:
@@ -194,9 +195,11 @@ def report(sessions: list[Session], wall: float, memory: dict[str, float]) -> No
     print(f"errors              {len(errors)} (target 0)")
     for number, error in errors[:10]:
         print(f"  session {number}: {error}")
-    for label, attr in (("time to drawn map", "to_map"),
-                        ("filter change", "filter_change"),
-                        ("open Daten", "to_daten")):  # fmt: skip
+    for label, attr in (
+        ("time to drawn map", "to_map"),
+        ("filter change", "filter_change"),
+        ("open Daten", "to_daten"),
+    ):
         values = [getattr(s, attr) for s in sessions if getattr(s, attr) is not None]
         print(f"{label:<20}{_quantiles(values)} ({len(values)} measured)")
     print(
@@ -230,8 +233,11 @@ def main() -> None:
             sessions, wall = asyncio.run(drive(url, args.sessions, args.timeout))
             sampler.done.set()
             sampler.join()
-            memory |= {"peak": sampler.peak, "after": rss_mb(server),
-                       "cpu": cpu_s(server) - cpu_before}  # fmt: skip
+            memory |= {
+                "peak": sampler.peak,
+                "after": rss_mb(server),
+                "cpu": cpu_s(server) - cpu_before,
+            }
         report(sessions, wall, memory)
 
 

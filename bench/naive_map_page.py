@@ -13,8 +13,9 @@ from streamlit_folium import st_folium
 
 from dashboard import data
 from dashboard.assets import ensure_vendor
+from dashboard.choropleth import build_map
 from dashboard.map_data import AreaLayer
-from dashboard.maps import MapOptions, build_map
+from dashboard.map_style import MapOptions
 from dashboard.queries import Filters
 from sinn import config
 from sinn.db import connect

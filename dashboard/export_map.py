@@ -14,8 +14,9 @@ from pathlib import Path
 import duckdb
 
 from dashboard import queries as q
+from dashboard.choropleth import build_map
 from dashboard.map_data import MapData, map_data
-from dashboard.maps import MapOptions, build_map
+from dashboard.map_style import MapOptions
 from dashboard.texts import LANGUAGES, t
 from sinn import config
 from sinn.atomic import atomic_write

@@ -99,7 +99,7 @@ DISTRICT_LABEL = """CASE WHEN d.kind = 'Landkreis' AND d.name IN
 
 
 def _counts_cte(f: Filters) -> tuple[str, list]:
-    """One row per municipality with initiative/event counts under the thematic filters."""
+    """One row per municipality with initiative/event counts (thematic filters)."""
     iw, ip = facts_where(f, "initiative", "i", region=False)
     ew, ep = facts_where(f, "event", "e", region=False)
     sql = f"""
@@ -199,11 +199,18 @@ def region_profile(
     region = kpis(con, replace(f, districts=(ars,)))
     saxony = kpis(con, replace(f, districts=()))
     keys = (
-        "initiatives", "events", "participants", "population_total",
-        "municipalities_reached", "municipalities_total", "population_reached",
-        "per_100k", "events_per_100k", "rural_share_initiatives",
+        "initiatives",
+        "events",
+        "participants",
+        "population_total",
+        "municipalities_reached",
+        "municipalities_total",
+        "population_reached",
+        "per_100k",
+        "events_per_100k",
+        "rural_share_initiatives",
         "rural_share_population",
-    )  # fmt: skip
+    )
     rows = [(k, region[k], saxony[k]) for k in keys]
     lq = con.execute(
         "SELECT lq(?, ?, ?, ?)",
@@ -261,7 +268,7 @@ def _district_rows(
 
 
 def district_ranking(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """All 13 districts ranked by initiatives per 100k; ``selected`` marks the filter."""
+    """All 13 districts ranked by initiatives per 100k; ``selected``: filtered."""
     return _district_rows(con, f, all_districts=True)
 
 
@@ -335,7 +342,8 @@ def municipality_statistics(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Da
 
 def districts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The 13 districts with their display label, kind and population."""
-    sql = f"""SELECT d.ars, {DISTRICT_LABEL} AS name, d.kind, d.population::BIGINT AS population
+    sql = f"""SELECT d.ars, {DISTRICT_LABEL} AS name, d.kind,
+                     d.population::BIGINT AS population
               FROM districts d ORDER BY d.ars"""
     return _frame(con, sql, [])
 
@@ -520,7 +528,10 @@ def data_state(con: duckdb.DuckDBPyConnection) -> dict:
 
 MAP_LEVELS = ("district", "municipality")
 # German umlaut folding (ä -> ae), so "Goerlitz" finds "Görlitz" as well.
-_FOLD = "replace(replace(replace(replace(lower({0}), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss')"
+_FOLD = (
+    "replace(replace(replace(replace(lower({0}), 'ä', 'ae'), 'ö', 'oe'), "
+    "'ü', 'ue'), 'ß', 'ss')"
+)
 _PLAIN = "strip_accents(lower({0}))"
 
 

@@ -42,9 +42,12 @@ def _language_switch() -> None:
     """German/English selector bound to the ``lang`` state (and URL) key."""
     names = {"de": "Deutsch", "en": "English"}
     st.sidebar.radio(
-        t("lang.label"), i18n.LANGUAGES, key=i18n.LANG_KEY, format_func=names.get,
+        t("lang.label"),
+        i18n.LANGUAGES,
+        key=i18n.LANG_KEY,
+        format_func=names.get,
         horizontal=True,
-    )  # fmt: skip
+    )
 
 
 def main() -> None:

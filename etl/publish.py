@@ -41,7 +41,7 @@ def build_lock(db_path: Path, wait_s: float) -> Iterator[None]:
 
 
 def temp_path(db_path: Path) -> Path:
-    """A private temporary file next to ``db_path`` (same file system → atomic rename)."""
+    """A private temporary file next to ``db_path`` (same file system: atomic)."""
     return db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
 
 

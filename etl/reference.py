@@ -116,7 +116,7 @@ def stage_statistics(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
 
 
 def build_reference(con: duckdb.DuckDBPyConnection, raw: Path) -> ReferenceReport:
-    """Create ``municipalities``, ``districts``, ``postal_codes`` and ``context_areas``."""
+    """Create ``municipalities``, ``districts``, ``postal_codes``, ``context_areas``."""
     zip_path = raw / BOUNDARIES_FILE
     stage_boundaries(con, zip_path)
     stage_statistics(con, raw)

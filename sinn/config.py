@@ -29,7 +29,7 @@ def db_path() -> Path:
 
 
 def mirror_dir() -> Path:
-    """Local mirror of the reference data (``SINN_DATA_MIRROR``, default ``../shared/data``)."""
+    """Local mirror of the reference data (``SINN_DATA_MIRROR``, ``../shared/data``)."""
     return Path(
         os.environ.get("SINN_DATA_MIRROR", PROJECT_ROOT.parent / "shared" / "data")
     )
@@ -46,12 +46,12 @@ def max_rows() -> int:
 
 
 def duckdb_memory_mb() -> int:
-    """DuckDB memory limit of a build in MiB (``SINN_DUCKDB_MEMORY_MB``, default 1024)."""
+    """DuckDB memory limit of a build, MiB (``SINN_DUCKDB_MEMORY_MB``, 1024)."""
     return int(os.environ.get("SINN_DUCKDB_MEMORY_MB", "1024"))
 
 
 def lock_wait_s() -> float:
-    """Seconds a build waits for another build's lock (``SINN_LOCK_WAIT``, default 300)."""
+    """Seconds a build waits for another build's lock (``SINN_LOCK_WAIT``, 300)."""
     return float(os.environ.get("SINN_LOCK_WAIT", "300"))
 
 

@@ -56,7 +56,7 @@ def test_static_export_does_not_load_streamlit(demo_db: Path, tmp_path: Path) ->
     out = tmp_path / "map.html"
     script = (
         "import sys\n"
-        "import dashboard.maps, dashboard.export_map\n"
+        "import dashboard.choropleth, dashboard.planning_map, dashboard.export_map\n"
         "assert 'streamlit' not in sys.modules, 'import'\n"
         f"code = dashboard.export_map.main(['--db', {str(demo_db)!r}, "
         f"'--out', {str(out)!r}, '--lang', 'en'])\n"

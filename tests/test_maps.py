@@ -15,16 +15,13 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import assets
 from dashboard import queries as q
+from dashboard.choropleth import build_map
+from dashboard.classification import classify
 from dashboard.export_map import export_map, public_map_data
+from dashboard.legends import legend_html
 from dashboard.map_data import MapData, map_data
-from dashboard.maps import (
-    THEME_COLOURS,
-    MapOptions,
-    build_map,
-    classify,
-    legend_html,
-    safe_url,
-)
+from dashboard.map_style import THEME_COLOURS, MapOptions
+from dashboard.markup import safe_url
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "streamlit_app.py")
 NASTY = "<script>alert(1)</script>"
@@ -153,7 +150,7 @@ def test_safe_url(url, kept: bool) -> None:
 
 
 def test_user_text_escaped_and_bad_links_dropped(con) -> None:
-    """Names, descriptions and area names reach the HTML escaped; javascript: dropped."""
+    """Names, descriptions, area names reach the HTML escaped; javascript: dropped."""
     md = level_data(con)
     ini = md.initiatives.copy()
     ini.loc[0, ["name", "description", "url"]] = [
@@ -177,9 +174,12 @@ def test_user_text_escaped_and_bad_links_dropped(con) -> None:
 
 def test_popup_public_fields_only(con) -> None:
     """Contact data never reaches the map HTML."""
-    emails = [r[0] for r in con.execute(
-        "SELECT contact_email FROM initiatives WHERE contact_email IS NOT NULL"
-    ).fetchall()]  # fmt: skip
+    emails = [
+        r[0]
+        for r in con.execute(
+            "SELECT contact_email FROM initiatives WHERE contact_email IS NOT NULL"
+        ).fetchall()
+    ]
     html = render(build_map(level_data(con), MapOptions()))
     assert emails and not any(e in html for e in emails)
 
@@ -210,9 +210,14 @@ def test_default_basemap_requests_nothing_external(con) -> None:
         + getattr(element, "default_css", [])
     ]
     assert {u.rsplit("/", 1)[-1] for u in declared} == {
-        "leaflet.js", "leaflet.css", "leaflet.markercluster.js", "MarkerCluster.css",
+        "leaflet.js",
+        "leaflet.css",
+        "leaflet.markercluster.js",
+        "MarkerCluster.css",
         "MarkerCluster.Default.css",
-    }  # fmt: skip
+        "sinn.css",
+    }
+    assert ".sinn-legend {" not in html  # the house CSS is the served sinn.css
     assert all(u.startswith("/app/static/vendor/") for u in declared)
     assert '"maxZoom": 18' in html  # markercluster needs it without a tile layer
 
@@ -269,9 +274,11 @@ def test_area_values_match_direct_counts(con) -> None:
     munis = q.map_area_values(con, f, "municipality")
     assert len(districts) == 13 and len(munis) == 419
     assert munis["population"].sum() == 4_038_131
-    direct = dict(con.execute(
-        "SELECT district_ars, count(*) FROM initiatives WHERE public GROUP BY 1"
-    ).fetchall())  # fmt: skip
+    direct = dict(
+        con.execute(
+            "SELECT district_ars, count(*) FROM initiatives WHERE public GROUP BY 1"
+        ).fetchall()
+    )
     assert dict(zip(districts["key"], districts["initiatives"], strict=True)) == {
         k: direct.get(k, 0) for k in districts["key"]
     }

@@ -20,7 +20,8 @@ from dashboard import planning
 from dashboard import queries as q
 from dashboard.i18n import t
 from dashboard.map_data import AreaLayer, MapData, map_data
-from dashboard.maps import MapOptions, build_planning_map
+from dashboard.map_style import MapOptions
+from dashboard.planning_map import build_planning_map
 from dashboard.queries import Filters
 
 R_M = 15_000.0
@@ -123,7 +124,7 @@ def sites_table(at: AppTest) -> pd.DataFrame:
 def test_unreached_population_matches_brute_force(
     app: AppTest, con, de, metrics, open_planung
 ) -> None:
-    """R = 15 km, no filters: KPIs equal the all-pairs count, with and without events."""
+    """R = 15 km, no filters: KPIs equal the all-pairs count, with/without events."""
     at = open_planung(app)
     assert at.title[0].value == "Planung"
     mun, ok = reached(con)
@@ -266,8 +267,12 @@ def test_planning_map_escapes_and_stays_local(con) -> None:
     values = result.municipalities.rename(columns={"ags": "key"})
     md = MapData(
         [AreaLayer("municipality", values, base.areas[0].geometries)],
-        base.context, base.bounds, base.initiatives, None, base.district_outlines,
-    )  # fmt: skip
+        base.context,
+        base.bounds,
+        base.initiatives,
+        None,
+        base.district_outlines,
+    )
     sites = result.sites.assign(badge=result.sites["rank"].astype(str))
     planned = values.iloc[[0]].assign(badge="+")
     html = build_planning_map(md, MapOptions(), R_M, sites, planned).get_root().render()

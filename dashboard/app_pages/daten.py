@@ -33,15 +33,23 @@ def _downloads(stem: str, frame: pd.DataFrame, points: bool) -> None:
     with st.container(horizontal=True, gap="small"):
         for fmt, make in makers.items():
             st.download_button(
-                t(f"fmt.{fmt}"), data=make, file_name=f"{stem}.{fmt}", mime=MIME[fmt],
-                key=f"dl_{stem}_{fmt}", on_click="ignore", icon=":material/download:",
-            )  # fmt: skip
+                t(f"fmt.{fmt}"),
+                data=make,
+                file_name=f"{stem}.{fmt}",
+                mime=MIME[fmt],
+                key=f"dl_{stem}_{fmt}",
+                on_click="ignore",
+                icon=":material/download:",
+            )
         st.download_button(
-            t("fmt.dictionary"), data=lambda: exports.to_csv(dictionary),
-            file_name=f"{stem}_datenwoerterbuch.csv", mime=MIME["csv"],
-            key=f"dl_{stem}_dictionary", on_click="ignore",
+            t("fmt.dictionary"),
+            data=lambda: exports.to_csv(dictionary),
+            file_name=f"{stem}_datenwoerterbuch.csv",
+            mime=MIME["csv"],
+            key=f"dl_{stem}_dictionary",
+            on_click="ignore",
             icon=":material/menu_book:",
-        )  # fmt: skip
+        )
 
 
 def _dataset(stem: str, frame: pd.DataFrame, points: bool = True) -> None:

@@ -9,17 +9,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data, filters
+from dashboard.choropleth import build_map
 from dashboard.components import kpi_row, map_assets, show_table
-from dashboard.i18n import fmt_num, fmt_pct, labels, language, t
-from dashboard.maps import (
-    BASEMAPS,
-    DECIMALS,
-    INDICATORS,
-    SCHEMES,
-    MapData,
-    MapOptions,
-    build_map,
-)
+from dashboard.i18n import labels, language, t
+from dashboard.map_data import MapData
+from dashboard.map_style import BASEMAPS, INDICATORS, SCHEMES, MapOptions
+from dashboard.narrative import summary_text
 from dashboard.queries import MAP_LEVELS, Filters
 
 MAP_KEY = "karte_map"
@@ -28,9 +23,16 @@ RETURNED = ["last_active_drawing", "last_object_clicked"]
 HANDLED_CLICK_KEY = "_karte_handled_click"
 SEARCH_ZOOM = {"municipality": 11, "initiative": 15}
 TABLE_COLUMNS = [
-    "name", "district_name", "settlement", "population", "initiatives", "events",
-    "per_100k", "lq", "nearest_km",
-]  # fmt: skip
+    "name",
+    "district_name",
+    "settlement",
+    "population",
+    "initiatives",
+    "events",
+    "per_100k",
+    "lq",
+    "nearest_km",
+]
 
 
 def map_data(f: Filters, level: str, markers: bool = True) -> MapData:
@@ -156,57 +158,6 @@ def _table(values: pd.DataFrame, level: str, indicator: str) -> None:
     shown = shown.sort_values(indicator, ascending=indicator == "nearest_km")
     st.caption(t("karte.table_help"))
     show_table(shown, key=f"map_table_{level}")
-
-
-def summary_text(
-    districts: pd.DataFrame,
-    municipalities: pd.DataFrame,
-    kpis: dict,
-    average: float | None,
-    lang: str,
-) -> str:
-    """One paragraph on the rows in scope: average, top, gaps, rural share.
-
-    ``districts`` and ``municipalities`` hold only the rows inside the filters;
-    ``average`` is Saxony's initiatives per 100k under the same filters.
-    """
-    if not kpis["initiatives"] or districts.empty:
-        return t("karte.sum.none", lang=lang)
-    scope = districts
-    digits = DECIMALS["per_100k"]
-    parts = [t("karte.sum.average", lang=lang, avg=fmt_num(average, digits, lang=lang))]
-    top = scope.sort_values("per_100k", ascending=False).iloc[0]
-    top_value = fmt_num(top["per_100k"], digits, lang=lang)
-    parts.append(t("karte.sum.top", lang=lang, top=top["name"], top_value=top_value))
-    below = scope[scope["per_100k"] < 0.5 * (average or 0)]
-    if below.empty:
-        parts.append(t("karte.sum.none_below", lang=lang))
-    else:
-        names = ", ".join(
-            f"{r.name} ({fmt_num(r.per_100k, digits, lang=lang)})"
-            for r in below.sort_values("per_100k").itertuples()
-        )
-        parts.append(t("karte.sum.below_half", lang=lang, names=names))
-    inside = municipalities
-    zero = int((inside["initiatives"] == 0).sum())
-    parts.append(
-        t(
-            "karte.sum.municipalities",
-            lang=lang,
-            zero=fmt_num(zero, lang=lang),
-            total=fmt_num(len(inside), lang=lang),
-        )
-    )
-    if kpis.get("rural_share_population"):
-        parts.append(
-            t(
-                "karte.sum.rural",
-                lang=lang,
-                pop=fmt_pct(kpis["rural_share_population"], lang=lang),
-                ini=fmt_pct(kpis["rural_share_initiatives"], lang=lang),
-            )
-        )
-    return " ".join(parts)
 
 
 def _show_map(

@@ -1,4 +1,4 @@
-"""Page "Methodik & Quellen": definitions, data state, sources, licences, demo notice."""
+"""Page "Methodik & Quellen": definitions, data state, sources, licences, demo."""
 
 from __future__ import annotations
 
@@ -13,13 +13,11 @@ ODBL = "[ODbL 1.0](https://opendatacommons.org/licenses/odbl/1-0/)"
 # Attributions are quoted as the licensors require them, in German in both languages.
 SOURCES = (
     ("bkg", DL_DE_BY, "© GeoBasis-DE / BKG 2021 (Daten verändert)"),
-    ("zensus", DL_DE_BY,
-     "Statistische Ämter des Bundes und der Länder, Zensus 2022"),
-    ("gv", DL_DE_BY,
-     "Statistisches Bundesamt (Destatis), GV-ISys, Stand 31.12.2019"),
+    ("zensus", DL_DE_BY, "Statistische Ämter des Bundes und der Länder, Zensus 2022"),
+    ("gv", DL_DE_BY, "Statistisches Bundesamt (Destatis), GV-ISys, Stand 31.12.2019"),
     ("plz", ODBL, "© OpenStreetMap-Mitwirkende (über suche-postleitzahl.org)"),
     ("osm", ODBL, "© OpenStreetMap-Mitwirkende"),
-)  # fmt: skip
+)
 DEFINITIONS = (
     ("ind.per_100k", "met.per_100k"),
     ("ind.lq", "met.lq"),

@@ -13,7 +13,8 @@ from dashboard import data, filters, planning
 from dashboard.components import map_assets, show_table
 from dashboard.i18n import fmt_date, fmt_num, fmt_pct, language, t
 from dashboard.map_data import AreaLayer
-from dashboard.maps import MapOptions, build_planning_map
+from dashboard.map_style import MapOptions
+from dashboard.planning_map import build_planning_map
 from dashboard.queries import Filters
 
 MAP_KEY = "planung_map"
@@ -34,27 +35,41 @@ def _settings(f: Filters) -> tuple[planning.PlanSettings, int, dt.date]:
         )
         k = cols[1].slider(t("plan.k"), 1, 10, 5, key="plan_k")
         months = cols[2].slider(
-            t("plan.months"), 1, 36, 12, key="plan_months", disabled=no_events,
+            t("plan.months"),
+            1,
+            36,
+            12,
+            key="plan_months",
+            disabled=no_events,
             help=t("plan.months_help"),
-        )  # fmt: skip
+        )
         reference = cols[3].date_input(
-            t("plan.reference"), latest, key="plan_reference", disabled=no_events,
+            t("plan.reference"),
+            latest,
+            key="plan_reference",
+            disabled=no_events,
             format="DD.MM.YYYY" if language() == "de" else "YYYY-MM-DD",
             help=t("plan.reference_help"),
-        )  # fmt: skip
+        )
         # side by side at their own width: equal columns cut the labels short
         row = st.container(horizontal=True, gap="large")
         events_count = row.toggle(
-            t("plan.events_count"), True, key="plan_events_count",
-            disabled=no_events, help=t("plan.events_count_help"),
-        )  # fmt: skip
+            t("plan.events_count"),
+            True,
+            key="plan_events_count",
+            disabled=no_events,
+            help=t("plan.events_count_help"),
+        )
         weighted = row.toggle(
             t("plan.weighted"), False, key="plan_weighted", help=t("plan.weighted_help")
         )
         skip_recent = row.toggle(
-            t("plan.skip_recent"), False, key="plan_skip_recent",
-            disabled=no_events, help=t("plan.skip_recent_help"),
-        )  # fmt: skip
+            t("plan.skip_recent"),
+            False,
+            key="plan_skip_recent",
+            disabled=no_events,
+            help=t("plan.skip_recent_help"),
+        )
     settings = planning.PlanSettings(
         radius_km=float(radius),
         k=int(k),
@@ -72,9 +87,13 @@ def _planned(municipalities: pd.DataFrame) -> tuple[str, ...]:
         row.ags: f"{row.name} ({row.district_name})" for row in ordered.itertuples()
     }
     chosen = st.multiselect(
-        t("plan.planned"), list(names), key="plan_planned", format_func=names.get,
-        placeholder=t("plan.planned_placeholder"), help=t("plan.planned_help"),
-    )  # fmt: skip
+        t("plan.planned"),
+        list(names),
+        key="plan_planned",
+        format_func=names.get,
+        placeholder=t("plan.planned_placeholder"),
+        help=t("plan.planned_help"),
+    )
     return tuple(chosen)
 
 
@@ -105,21 +124,34 @@ def _kpis(result: planning.PlanResult, planned: bool) -> None:
         else None
     )
     cells = [
-        ("plan.kpi.unreached_population", fmt_num(result.unreached_population),
-         pop_delta),
-        ("plan.kpi.unreached_municipalities",
-         t("kpi.of", n=fmt_num(result.unreached_municipalities),
-           total=fmt_num(result.scope_municipalities)), mun_delta),
+        (
+            "plan.kpi.unreached_population",
+            fmt_num(result.unreached_population),
+            pop_delta,
+        ),
+        (
+            "plan.kpi.unreached_municipalities",
+            t(
+                "kpi.of",
+                n=fmt_num(result.unreached_municipalities),
+                total=fmt_num(result.scope_municipalities),
+            ),
+            mun_delta,
+        ),
         ("plan.kpi.share", fmt_pct(share), None),
-    ]  # fmt: skip
+    ]
     if planned:
         cells.append(("plan.kpi.new", fmt_num(result.newly_covered_population), None))
     with st.container(horizontal=True, gap="small"):
         for key, value, delta in cells:
             st.metric(
-                t(key), value, delta=delta, delta_color="inverse", border=True,
+                t(key),
+                value,
+                delta=delta,
+                delta_color="inverse",
+                border=True,
                 width="content",
-            )  # fmt: skip
+            )
 
 
 def _map(
@@ -161,17 +193,25 @@ def _sites(result: planning.PlanResult, settings: planning.PlanSettings) -> None
     lang = language()
     csv = planning.sites_csv(sites, result.radius_km, lambda k: t(k, lang=lang))
     st.download_button(
-        t("plan.download"), data=csv, file_name=CSV_NAME, mime="text/csv",
-        key="dl_plan_sites", on_click="ignore", icon=":material/download:",
-    )  # fmt: skip
+        t("plan.download"),
+        data=csv,
+        file_name=CSV_NAME,
+        mime="text/csv",
+        key="dl_plan_sites",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 def _tables(result: planning.PlanResult) -> None:
     """Unreached figures by district and by settlement type."""
     districts = result.by_district()
     st.subheader(t("plan.by_district"))
-    show_table(districts, height=TABLE_ROW_PX * (len(districts) + 1) + 3,
-               key="plan_by_district")  # fmt: skip
+    show_table(
+        districts,
+        height=TABLE_ROW_PX * (len(districts) + 1) + 3,
+        key="plan_by_district",
+    )
     st.subheader(t("plan.by_settlement"))
     show_table(result.by_settlement(), key="plan_by_settlement")
 

@@ -39,9 +39,12 @@ def _ranking(f: Filters) -> None:
     """District ranking by the chosen indicator with the Saxony average as a line."""
     st.subheader(t("reg.ranking"))
     indicator = st.radio(
-        t("reg.indicator"), INDICATORS, format_func=labels("ind."),
-        horizontal=True, key="reg_indicator",
-    )  # fmt: skip
+        t("reg.indicator"),
+        INDICATORS,
+        format_func=labels("ind."),
+        horizontal=True,
+        key="reg_indicator",
+    )
     ranking = data.district_ranking(f)
     average = data.saxony_average(f)
     reference = {
@@ -56,16 +59,22 @@ def _ranking(f: Filters) -> None:
     decimals = 0 if indicator == "initiatives" else 2
     fig = go.Figure(
         go.Bar(
-            x=frame[indicator], y=frame["name"], orientation="h", marker_color=colours,
+            x=frame[indicator],
+            y=frame["name"],
+            orientation="h",
+            marker_color=colours,
             text=[fmt_num(v, decimals) for v in frame[indicator]],
-            textposition="outside", hovertemplate="%{y}: %{x}<extra></extra>",
+            textposition="outside",
+            hovertemplate="%{y}: %{x}<extra></extra>",
         )
-    )  # fmt: skip
+    )
     fig.add_vline(
-        x=reference, line_dash="dash", line_color="#1f1f1f",
+        x=reference,
+        line_dash="dash",
+        line_color="#1f1f1f",
         annotation_text=f"{t('reg.average')}: {fmt_num(reference, decimals)}",
         annotation_position="top",
-    )  # fmt: skip
+    )
     fig.update_xaxes(title=t(f"ind.{indicator}"))
     _chart(fig, height=460)
     st.caption(t("reg.ranking_note"))
@@ -95,19 +104,29 @@ def _settlement(f: Filters) -> None:
     shares["value"] = shares["value"] * 100
     left, right = st.columns(2)
     fig = px.bar(
-        shares, x="label", y="value", color="measure", barmode="group",
-        color_discrete_sequence=MEASURE_COLOURS, text_auto=".1f",
+        shares,
+        x="label",
+        y="value",
+        color="measure",
+        barmode="group",
+        color_discrete_sequence=MEASURE_COLOURS,
+        text_auto=".1f",
         labels={"label": "", "value": "%", "measure": ""},
-    )  # fmt: skip
+    )
     with left:
         _chart(fig, t("reg.shares"))
     per = frame.melt("label", list(rates), "measure", "value")
     per["measure"] = per["measure"].map(rates)
     fig = px.bar(
-        per, x="label", y="value", color="measure", barmode="group",
-        color_discrete_sequence=MEASURE_COLOURS[1:], text_auto=".2f",
+        per,
+        x="label",
+        y="value",
+        color="measure",
+        barmode="group",
+        color_discrete_sequence=MEASURE_COLOURS[1:],
+        text_auto=".2f",
         labels={"label": "", "value": "", "measure": ""},
-    )  # fmt: skip
+    )
     with right:
         _chart(fig, t("reg.per_100k_title"))
     st.caption(t("reg.settlement_note"))
@@ -118,10 +137,14 @@ def _by_settlement(frame: pd.DataFrame, x: str, y: str) -> go.Figure:
     frame = frame.assign(type=[t(f"degurba.{c}") for c in frame["degurba"]])
     colours = {t(f"degurba.{c}"): colour for c, colour in SETTLEMENT_COLOURS.items()}
     fig = px.bar(
-        frame, x=x, y=y, color="type", color_discrete_map=colours,
+        frame,
+        x=x,
+        y=y,
+        color="type",
+        color_discrete_map=colours,
         category_orders={"type": list(colours), x: sorted(frame[x].unique())},
         labels={x: "", y: t("reg.count"), "type": ""},
-    )  # fmt: skip
+    )
     fig.update_xaxes(type="category")
     return fig
 
@@ -165,10 +188,13 @@ def _new_since(f: Filters) -> None:
     for col, key, label in zip(
         cols,
         ("municipalities_reached", "districts_reached", "population_reached"),
-        (t("kpi.municipalities_reached"), t("reg.districts_reached"),
-         t("kpi.population_reached")),
+        (
+            t("kpi.municipalities_reached"),
+            t("reg.districts_reached"),
+            t("kpi.population_reached"),
+        ),
         strict=True,
-    ):  # fmt: skip
+    ):
         col.metric(
             label,
             fmt_num(now[key]),
@@ -178,9 +204,12 @@ def _new_since(f: Filters) -> None:
             help=f"{t('reg.until', year=since)} → {t('reg.until', year=years[-1])}",
         )
     fig = px.line(
-        coverage, x="year", y="municipalities_reached", markers=True,
+        coverage,
+        x="year",
+        y="municipalities_reached",
+        markers=True,
         labels={"year": t("reg.year"), "municipalities_reached": ""},
-    )  # fmt: skip
+    )
     fig.update_xaxes(dtick=1)
     fig.add_vline(x=since, line_dash="dot", line_color=HIGHLIGHT)
     _chart(fig, t("reg.coverage_chart"), 300)
@@ -210,9 +239,12 @@ def _profile(f: Filters) -> None:
     ranking = data.district_ranking(f)
     default = f.districts[0] if f.districts else ranking["ars"].iloc[-1]
     ars = st.selectbox(
-        t("reg.choose_district"), list(names), index=list(names).index(default),
-        format_func=names.get, key="reg_profile",
-    )  # fmt: skip
+        t("reg.choose_district"),
+        list(names),
+        index=list(names).index(default),
+        format_func=names.get,
+        key="reg_profile",
+    )
     profile = data.region_profile(f, ars)
     table = pd.DataFrame(
         {
