@@ -3,7 +3,7 @@
 Times the greedy maximal-covering recommender (k = 10, R = 15 km, demand =
 population) against the exhaustive exact search for k = 2 in the same process,
 and checks greedy k = 2 against the (1 - 1/e) guarantee. Run from the project
-root: ``.venv/bin/python bench/bench_coverage.py`` (target: k = 10 under 1 s).
+root: ``.venv/bin/python -m bench.bench_coverage`` (target: k = 10 under 1 s).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """ETL benchmark: N synthetic rows through the whole import vs. a geopandas baseline.
 
-Usage: python bench/bench_etl.py [--rows 1000000]
+Usage: python -m bench.bench_etl [--rows 1000000]
 
 Generates N initiative rows with random points in Saxony's bounding box (plus a
 share located by AGS, postal code or name, and some broken rows), runs the full

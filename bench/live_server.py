@@ -73,28 +73,26 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
     raise TimeoutError(f"streamlit not healthy after {timeout} s")
 
 
+def streamlit_command(script: Path, port: int) -> list[str]:
+    """``streamlit run script`` headless on 127.0.0.1:``port``, no file watcher."""
+    options = {
+        "server.port": port,
+        "server.address": "127.0.0.1",
+        "server.headless": "true",
+        "server.fileWatcherType": "none",
+        "server.enableStaticServing": "true",
+        "browser.gatherUsageStats": "false",
+    }
+    flags = [part for k, v in options.items() for part in (f"--{k}", str(v))]
+    return [sys.executable, "-m", "streamlit", "run", str(script), *flags]
+
+
 @contextmanager
 def serve(db: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     """Base URL and process of `streamlit run` on ``db``; stopped on exit."""
     port = free_port()
     env = {**os.environ, "SINN_DB": str(db)}
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    cmd = streamlit_command(APP, port)
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
         url = f"http://127.0.0.1:{port}"
