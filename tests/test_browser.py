@@ -131,3 +131,12 @@ def test_static_map(demo_db: Path, tmp_path: Path, page) -> None:
     )
     assert legend.is_visible()
     _assert_clean(page, "static_map")
+
+
+def test_dataframe_toolbar_offers_no_raw_download(server: str, page) -> None:
+    """Daten: the table toolbar shows search but no "Download as CSV" (13.4)."""
+    page.goto(f"{server}/daten")
+    _settle(page)
+    page.locator("[data-testid='stDataFrame']").first.hover()
+    page.get_by_role("button", name="Search").first.wait_for()
+    assert page.get_by_role("button", name="Download as CSV").count() == 0
