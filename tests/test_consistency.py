@@ -20,6 +20,8 @@ import pytest
 from dashboard import exports
 from dashboard import queries as q
 from dashboard.export_map import export_map
+from etl.checks import CheckFailed, declared_checks, run_checks
+from sinn.db import connect
 
 FILTER_SETS = {
     "none": q.Filters(),
@@ -188,3 +190,16 @@ def test_metric_macros_are_stored_in_the_database(con) -> None:
     ).fetchone()
     assert row[:6] == (1.5, 2.0, None, 0.25, None, 5.0)
     assert float(row[6]) == pytest.approx(5.0)
+
+
+def test_build_checks_reconcile_marts_with_rows(demo_db: Path, tmp_path: Path) -> None:
+    """A fact table that no longer sums to the public rows fails the data checks."""
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    with connect(copy) as con:
+        assert len(run_checks(con)) == len(declared_checks())
+        con.execute(
+            "DELETE FROM event_facts WHERE rowid = (SELECT min(rowid) FROM event_facts)"
+        )
+        with pytest.raises(CheckFailed, match="event_facts.events sums the public"):
+            run_checks(con)
