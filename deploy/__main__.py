@@ -1,0 +1,73 @@
+"""Launcher: N replicas of the dashboard behind nginx on one machine.
+
+``python -m deploy --replicas 2 --port 8080 [--db PATH]`` starts the replicas on
+free loopback ports and nginx (unprivileged, own prefix in a temporary folder)
+on 127.0.0.1:PORT, restarts a replica that dies, and stops everything on
+Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import tempfile
+import threading
+from pathlib import Path
+
+from deploy.nginx import run_nginx
+from deploy.replicas import replicas, start_replica, wait_healthy
+from sinn.config import db_path
+
+
+def _supervise(reps, db: Path, done: threading.Event) -> None:
+    """Restart any replica whose process has ended, on its own port."""
+    while not done.wait(2):
+        for i, r in enumerate(reps):
+            if r.proc.poll() is None:
+                continue
+            print(f"replica {r.url} exited ({r.proc.returncode}); restarting")
+            port = int(r.url.rsplit(":", 1)[1])
+            reps[i] = start_replica(db, r.log, port=port, env=r.env)
+            wait_healthy(reps[i].url, reps[i].proc)
+
+
+def main() -> None:
+    """Parse the arguments, start everything, wait for a stop signal."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument(
+        "--db", type=Path, default=None, help="database (default: SINN_DB)"
+    )
+    args = parser.parse_args()
+    if not 1 <= args.replicas <= 32:
+        parser.error("--replicas must be between 1 and 32")
+    args.db = args.db or db_path()
+    if not args.db.exists():
+        parser.error(f"--db: {args.db} does not exist (run `python -m etl build`)")
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    with tempfile.TemporaryDirectory(prefix="sinn-deploy-") as tmp:
+        tmp_path = Path(tmp)
+        with replicas(args.db.resolve(), args.replicas, tmp_path) as reps:
+            addresses = [r.address for r in reps]
+            with run_nginx(addresses, args.port) as server:
+                print(
+                    f"{len(reps)} replicas {', '.join(addresses)} behind {server.url}"
+                )
+                watcher = threading.Thread(
+                    target=_supervise, args=(reps, args.db, done)
+                )
+                watcher.start()
+                try:
+                    done.wait()
+                except KeyboardInterrupt:
+                    done.set()
+                watcher.join()
+                for r in reps:  # restarted replicas are not in replicas()' stack
+                    if r.proc.poll() is None:
+                        r.proc.terminate()
+
+
+if __name__ == "__main__":
+    main()
