@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,30 +72,36 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
     raise TimeoutError(f"streamlit not healthy after {timeout} s")
 
 
-def streamlit_command(
-    port: int, script: Path = APP, extra: Sequence[str] = ()
-) -> list[str]:
+def streamlit_command(port: int, script: Path = APP) -> list[str]:
     """``streamlit run script`` headless on 127.0.0.1:``port``."""
     return [
         *(sys.executable, "-m", "streamlit", "run", str(script)),
         *("--server.port", str(port), "--server.address", "127.0.0.1"),
         *("--server.headless", "true", "--server.fileWatcherType", "none"),
         *("--browser.gatherUsageStats", "false"),
-        *extra,
     ]
 
 
 def start_replica(
-    db: Path, log: Path, port: int | None = None, env: dict[str, str] | None = None
+    db: Path,
+    log: Path,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    script: Path = APP,
 ) -> Replica:
-    """Start one replica on ``db`` (not yet waited for); ``env`` adds variables."""
+    """Start ``script`` (default: the app) on ``db``; not yet waited for.
+
+    ``env`` adds variables; this checkout comes first on PYTHONPATH so that a
+    script outside it imports this checkout's packages.
+    """
     port = port or free_port()
-    env = {**os.environ, **(env or {}), "SINN_DB": str(db)}
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    env = {**(env or {}), "SINN_DB": str(db)}
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            streamlit_command(port),
+            streamlit_command(port, script),
             cwd=ROOT,
-            env=env,
+            env={**os.environ, **env, "PYTHONPATH": path},
             stdout=out,
             stderr=out,
         )
