@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from deploy.nginx import run_nginx
-from deploy.replicas import replicas, start_replica, wait_healthy
+from deploy.replicas import replicas, start_replica, stop, wait_healthy
 from sinn.config import db_path
 
 
@@ -42,14 +42,14 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.replicas <= 32:
         parser.error("--replicas must be between 1 and 32")
-    args.db = args.db or db_path()
+    args.db = (args.db or db_path()).resolve()
     if not args.db.exists():
         parser.error(f"--db: {args.db} does not exist (run `python -m etl build`)")
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     with tempfile.TemporaryDirectory(prefix="sinn-deploy-") as tmp:
         tmp_path = Path(tmp)
-        with replicas(args.db.resolve(), args.replicas, tmp_path) as reps:
+        with replicas(args.db, args.replicas, tmp_path) as reps:
             addresses = [r.address for r in reps]
             with run_nginx(addresses, args.port) as server:
                 print(
@@ -65,8 +65,7 @@ def main() -> None:
                     done.set()
                 watcher.join()
                 for r in reps:  # restarted replicas are not in replicas()' stack
-                    if r.proc.poll() is None:
-                        r.proc.terminate()
+                    stop(r.proc)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ main configuration with its own prefix, pid, log and temp folders and starts
 Debian's ``nginx`` in the foreground, as user ``nobody`` when started as root.
 
 ``python -m deploy.nginx --upstream 127.0.0.1:8501 --upstream 127.0.0.1:8502
---listen 8080 --prefix /etc/nginx/snippets`` prints the snippet.
+--listen 80 --headers /etc/nginx/snippets/sinn_security_headers.conf`` prints
+the snippet (see the README).
 """
 
 from __future__ import annotations
