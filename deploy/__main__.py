@@ -2,8 +2,8 @@
 
 ``python -m deploy --replicas 2 --port 8080 [--db PATH]`` starts the replicas on
 free loopback ports and nginx (unprivileged, own prefix in a temporary folder)
-on 127.0.0.1:PORT, restarts a replica that dies, and stops everything on
-Ctrl-C or SIGTERM.
+on 127.0.0.1:PORT, restarts a replica that exits or stops answering its health
+check, and stops everything on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -12,23 +12,38 @@ import argparse
 import signal
 import tempfile
 import threading
+import urllib.request
 from pathlib import Path
 
 from deploy.nginx import run_nginx
-from deploy.replicas import replicas, start_replica, stop, wait_healthy
+from deploy.replicas import Replica, replicas, start_replica, stop, wait_healthy
 from sinn.config import db_path
 
 
-def _supervise(reps, db: Path, done: threading.Event) -> None:
-    """Restart any replica whose process has ended, on its own port."""
+def _healthy(url: str) -> bool:
+    """Whether the replica at ``url`` answers its health check within 5 s."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as r:
+            return r.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+def _supervise(reps: list[Replica], db: Path, done: threading.Event) -> None:
+    """Restart a replica that has exited or failed 3 health checks in a row."""
+    failures = [0] * len(reps)
     while not done.wait(2):
         for i, r in enumerate(reps):
-            if r.proc.poll() is None:
+            alive = r.proc.poll() is None
+            failures[i] = 0 if alive and _healthy(r.url) else failures[i] + 1
+            if alive and failures[i] < 3:
                 continue
-            print(f"replica {r.url} exited ({r.proc.returncode}); restarting")
+            print(f"replica {r.url} down ({r.proc.poll()}); restarting", flush=True)
+            stop(r.proc, signal.SIGKILL)
             port = int(r.url.rsplit(":", 1)[1])
             reps[i] = start_replica(db, r.log, port=port, env=r.env)
             wait_healthy(reps[i].url, reps[i].proc)
+            failures[i] = 0
 
 
 def main() -> None:
@@ -53,7 +68,8 @@ def main() -> None:
             addresses = [r.address for r in reps]
             with run_nginx(addresses, args.port) as server:
                 print(
-                    f"{len(reps)} replicas {', '.join(addresses)} behind {server.url}"
+                    f"{len(reps)} replicas {', '.join(addresses)} behind {server.url}",
+                    flush=True,
                 )
                 watcher = threading.Thread(
                     target=_supervise, args=(reps, args.db, done)

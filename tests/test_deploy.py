@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,10 +24,11 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 
 from deploy.nginx import Nginx, render_site, run_nginx
-from deploy.replicas import Replica, free_port, replicas, stop
+from deploy.replicas import ROOT, Replica, free_port, replicas, stop
 from tests.live_server import settle, wait_for_map
 
 CSP = (
@@ -95,15 +98,20 @@ class Cluster:
         return served[-1][0].split(", ")[-1]
 
 
+def _require_nginx() -> None:
+    """Skip without nginx (fail on CI, which must install it)."""
+    if shutil.which(os.environ.get("SINN_NGINX", "nginx")) is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install nginx; see .ci/run")
+        pytest.skip("no nginx on PATH (apt-get install nginx)")
+
+
 @pytest.fixture(scope="module")
 def cluster(
     demo_db: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     """Two replicas on the demo database behind nginx on a free port."""
-    if shutil.which(os.environ.get("SINN_NGINX", "nginx")) is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must install nginx; see .ci/run")
-        pytest.skip("no nginx on PATH (apt-get install nginx)")
+    _require_nginx()
     logs = tmp_path_factory.mktemp("replicas")
     with ExitStack() as stack:
         reps = stack.enter_context(replicas(demo_db, 2, logs))
@@ -310,3 +318,70 @@ def test_replica_killed_mid_run(cluster: Cluster, browser) -> None:
     for route in routes[survivor.address]:
         sockets = cluster.logged(route, "/_stcore/stream")
         assert sockets == [(survivor.address, 101)], (route, sockets)
+
+
+def _until(condition, what: str, timeout: float = 120):
+    """Poll ``condition`` until it returns a true value; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"not within {timeout} s: {what}")
+
+
+def _replica_pids(launcher: psutil.Process) -> dict[int, str]:
+    """pid -> port of the launcher's streamlit children."""
+    out = {}
+    for child in launcher.children():
+        try:
+            cmd = child.cmdline()
+        except psutil.NoSuchProcess:  # the killed one, until the launcher reaps it
+            continue
+        if "streamlit" in cmd:
+            out[child.pid] = cmd[cmd.index("--server.port") + 1]
+    return out
+
+
+def _health(url: str) -> bool:
+    """Whether ``url`` answers its health check with "ok"."""
+    try:
+        return _get(f"{url}/_stcore/health")[2] == b"ok"
+    except OSError:
+        return False
+
+
+def test_launcher_restarts_a_killed_replica_and_stops_cleanly(demo_db: Path) -> None:
+    """``python -m deploy``: 2 replicas behind nginx; SIGKILL one, it comes back."""
+    _require_nginx()
+    port = free_port()
+    cmd = [sys.executable, "-m", "deploy", "--replicas", "2", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*cmd, "--db", str(demo_db)], cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+    try:
+        launcher = psutil.Process(proc.pid)
+        url = f"http://127.0.0.1:{port}"
+        _until(lambda: _health(url), "nginx answers")
+        _until(lambda: len(_replica_pids(launcher)) == 2, "2 replicas")
+        pids = _replica_pids(launcher)
+        victim, victim_port = next(iter(pids.items()))
+        os.kill(victim, signal.SIGKILL)
+        _until(
+            lambda: (
+                victim_port in _replica_pids(launcher).values()
+                and victim not in _replica_pids(launcher)
+            ),
+            "replica restarted on its port",
+        )
+        _until(lambda: _health(f"http://127.0.0.1:{victim_port}"), "restarted up")
+        children = launcher.children(recursive=True)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        _until(
+            lambda: not any(p.is_running() for p in children), "children stopped", 30
+        )
+        assert not _health(url)
+    finally:
+        stop(proc)
