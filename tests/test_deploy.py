@@ -29,7 +29,7 @@ import pytest
 
 from deploy.nginx import Nginx, render_site, run_nginx
 from deploy.replicas import ROOT, Replica, free_port, replicas, stop
-from tests.live_server import settle, wait_for_map
+from tests.live_server import TIMEOUT_MS, Recorder, settle, wait_for_map
 
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; "
@@ -220,8 +220,6 @@ def _routes_by_replica(cluster: Cluster, per_replica: int) -> dict[str, list[str
 
 def _visit(browser, base: str, route: str | None):
     """A visitor's page and map frame once drawn; ``route`` presets the cookie."""
-    from tests.live_server import TIMEOUT_MS, Recorder
-
     context = browser.new_context(viewport={"width": 1300, "height": 1400})
     if route:
         context.add_cookies([{"name": "sinn_route", "value": route, "url": base}])
@@ -260,10 +258,7 @@ def test_csp_keeps_the_map_and_blocks_other_origins(cluster: Cluster, browser) -
     for target in (page, frame):
         with page.expect_event("requestfailed") as failed:
             assert target.evaluate(VIOLATION, foreign) == ["script-src-elem", foreign]
-        assert (failed.value.url, failed.value.failure) == (
-            foreign,
-            "csp",
-        )
+        assert (failed.value.url, failed.value.failure) == (foreign, "csp")
     page.context.close()
 
 
@@ -271,7 +266,8 @@ def test_csp_keeps_the_map_and_blocks_other_origins(cluster: Cluster, browser) -
 def test_replica_killed_mid_run(cluster: Cluster, browser) -> None:
     """SIGKILL one replica: its peers' visitors and new visitors see no error.
 
-    Runs last in this module: it leaves one replica dead.
+    It leaves one replica of the module's cluster dead: keep it after the other
+    tests that use ``cluster``.
     """
     base = cluster.nginx.url
     routes = _routes_by_replica(cluster, 2)
@@ -304,7 +300,8 @@ def test_replica_killed_mid_run(cluster: Cluster, browser) -> None:
     for _ in range(2):
         page, _frame = _visit(browser, base, None)
         _assert_clean(page)
-        route = page.context.cookies(base)[0]["value"]
+        cookies = {c["name"]: c["value"] for c in page.context.cookies(base)}
+        route = cookies["sinn_route"]
         assert cluster.replica_of(route) == survivor.address
         page.context.close()
     # After the kill, errors only for the killed replica's own visitors.
