@@ -29,7 +29,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from bench.live_server import streamlit_command
+from deploy.replicas import streamlit_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -168,7 +168,7 @@ def print_rows(rows: list[Row]) -> None:
 
 def _serve(script: Path, db: Path, port: int, cwd: Path) -> subprocess.Popen:
     """``streamlit run script`` on 127.0.0.1:port."""
-    cmd = streamlit_command(script, port)
+    cmd = streamlit_command(port, script)
     env = {**os.environ, "SINN_DB": str(db)}
     return subprocess.Popen(
         cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

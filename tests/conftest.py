@@ -10,7 +10,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bench.live_server import APP, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Recorder
+from bench.live_server import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Recorder
+from deploy.replicas import APP
 from etl.build import build
 from etl.fetch import fetch
 from sinn.db import connect
