@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterable
 import streamlit as st
 
 from dashboard import data
-from dashboard.i18n import LANG_KEY, NOTICES_KEY, labels, language, t
+from dashboard.i18n import (
+    LANG_KEY,
+    NOTICES_KEY,
+    labels,
+    language,
+    remember_labelled,
+    t,
+)
 from dashboard.queries import Filters
 from sinn.vocab import PARTNERS, STAGES, THEMES
 
@@ -174,6 +181,7 @@ def _multiselect(label_key: str, options: list, key: str, fmt: Callable) -> None
 
 def _widgets(districts: dict[str, str], years: tuple[int, int] | None) -> None:
     """Render the filter widgets into the sidebar."""
+    remember_labelled(K_THEME, K_STAGE, K_SETTLEMENT)
     with st.sidebar:
         st.subheader(t("filters.header"))
         _multiselect("filters.theme", list(THEMES), K_THEME, labels("theme."))
@@ -187,9 +195,7 @@ def _widgets(districts: dict[str, str], years: tuple[int, int] | None) -> None:
                 max(min(hi, years[1]), years[0]),
             )
             st.slider(t("filters.years"), years[0], years[1], key=K_YEARS)
-        _multiselect(
-            "filters.settlement", [1, 2, 3], K_SETTLEMENT, lambda c: t(f"degurba.{c}")
-        )
+        _multiselect("filters.settlement", [1, 2, 3], K_SETTLEMENT, labels("degurba."))
         _multiselect("filters.district", list(districts), K_DISTRICT, districts.get)
         st.toggle(t("filters.events"), key=K_EVENTS)
         st.button(t("filters.reset"), on_click=_reset)

@@ -22,11 +22,14 @@ __all__ = [
     "labels",
     "language",
     "plotly_separators",
+    "relabel",
+    "remember_labelled",
     "t",
 ]
 
 LANG_KEY = "lang"  # session-state key of the language widget and URL parameter
 NOTICES_KEY = "_url_notices"  # invalid URL parameters, shown by filters.show_notices
+LABELLED_KEY = "_labelled_keys"  # widget keys whose option labels follow the language
 
 
 def language() -> str:
@@ -83,3 +86,22 @@ def fmt_date(value: object) -> str:
 def plotly_separators() -> str:
     """Plotly's ``separators`` (decimal, thousands) for the current language."""
     return ",." if language() == "de" else ".,"
+
+
+def remember_labelled(*keys: str) -> None:
+    """Note widget keys whose option labels change with the language."""
+    st.session_state.setdefault(LABELLED_KEY, set()).update(keys)
+
+
+def relabel() -> None:
+    """Language-switch callback: re-send each labelled widget's code.
+
+    The browser holds select boxes and multiselects by their label; after a
+    language switch it would send the old label, which matches no option of
+    the new language, and the widget would fall back to its default. Setting
+    the state to the code it already holds makes Streamlit send the new label.
+    """
+    state = st.session_state
+    for key in state.get(LABELLED_KEY, set()):
+        if key in state:
+            state[key] = state[key]

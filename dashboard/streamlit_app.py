@@ -47,6 +47,7 @@ def _language_switch() -> None:
         key=i18n.LANG_KEY,
         format_func=names.get,
         horizontal=True,
+        on_change=i18n.relabel,
     )
 
 

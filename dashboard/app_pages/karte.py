@@ -8,10 +8,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import data, filters
+from dashboard import data, filters, page_state
 from dashboard.choropleth import build_map
 from dashboard.components import kpi_row, map_assets, show_table
-from dashboard.i18n import labels, language, t
+from dashboard.i18n import labels, language, remember_labelled, t
 from dashboard.map_data import MapData
 from dashboard.map_style import BASEMAPS, INDICATORS, SCHEMES, MapOptions
 from dashboard.narrative import summary_text
@@ -58,23 +58,18 @@ def _url_choice(name: str, allowed: tuple, default: str) -> str:
     return default
 
 
-def _write_url(choices: dict[str, tuple[str, str]]) -> None:
-    """Mirror map options in the URL (defaults left out) so a link keeps them."""
-    for name, (value, default) in choices.items():
-        if value == default:
-            if name in st.query_params:
-                del st.query_params[name]
-        elif st.query_params.get(name) != value:
-            st.query_params[name] = value
+CONTROLS = (
+    page_state.choice("map_level", "level", MAP_LEVELS, "district"),
+    page_state.choice("map_indicator", "indicator", INDICATORS, "per_100k"),
+    page_state.choice("map_scheme", "scheme", SCHEMES, SCHEMES[0]),
+    page_state.choice("map_basemap", "basemap", BASEMAPS, BASEMAPS[0]),
+)
 
 
 def _controls() -> tuple[str, MapOptions]:
     """Level, indicator, classification and basemap selectors (URL seeds them)."""
-    if "map_level" not in st.session_state:
-        st.session_state["map_level"] = _url_choice("level", MAP_LEVELS, "district")
-        st.session_state["map_indicator"] = _url_choice(
-            "indicator", INDICATORS, "per_100k"
-        )
+    page_state.restore(CONTROLS)
+    remember_labelled(*(c.key for c in CONTROLS), "map_pick")
     cols = st.columns(4)
     level = _option("map.level", MAP_LEVELS, "map_level", "map.level.", cols[0])
     indicator = _option("map.indicator", INDICATORS, "map_indicator", "ind.", cols[1])
@@ -86,7 +81,7 @@ def _controls() -> tuple[str, MapOptions]:
         format_func=labels("map.basemap."),
         help=t("map.basemap_help"),
     )
-    _write_url({"level": (level, "district"), "indicator": (indicator, "per_100k")})
+    page_state.sync_url(CONTROLS)
     return level, MapOptions(
         indicator=indicator,
         scheme=scheme,

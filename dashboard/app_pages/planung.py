@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import data, filters, planning
+from dashboard import data, filters, page_state, planning
 from dashboard.components import map_assets, show_table
-from dashboard.i18n import fmt_date, fmt_num, fmt_pct, language, t
+from dashboard.i18n import fmt_date, fmt_num, fmt_pct, language, remember_labelled, t
 from dashboard.map_data import AreaLayer
 from dashboard.map_style import MapOptions
 from dashboard.planning_map import build_planning_map
@@ -27,25 +27,33 @@ def _settings(f: Filters) -> tuple[planning.PlanSettings, int, dt.date]:
     """The assumption widgets; returns the settings, months and reference date."""
     latest = data.latest_event_date() or dt.date.today()
     no_events = not f.show_events
+    controls = (
+        page_state.number("plan_radius", "r", 5, 50, 15),
+        page_state.number("plan_k", "k", 1, 10, 5),
+        page_state.number("plan_months", "months", 1, 36, 12),
+        page_state.date("plan_reference", "ref", latest),
+        page_state.flag("plan_events_count", "events_count", True),
+        page_state.flag("plan_weighted", "weighted", False),
+        page_state.flag("plan_skip_recent", "skip_recent", False),
+    )
+    page_state.restore(controls)
     with st.container(border=True):
         st.markdown(f"**{t('plan.settings')}**")
         cols = st.columns(4)
         radius = cols[0].slider(
-            t("plan.radius"), 5, 50, 15, key="plan_radius", help=t("plan.radius_help")
+            t("plan.radius"), 5, 50, key="plan_radius", help=t("plan.radius_help")
         )
-        k = cols[1].slider(t("plan.k"), 1, 10, 5, key="plan_k")
+        k = cols[1].slider(t("plan.k"), 1, 10, key="plan_k")
         months = cols[2].slider(
             t("plan.months"),
             1,
             36,
-            12,
             key="plan_months",
             disabled=no_events,
             help=t("plan.months_help"),
         )
         reference = cols[3].date_input(
             t("plan.reference"),
-            latest,
             key="plan_reference",
             disabled=no_events,
             format="DD.MM.YYYY" if language() == "de" else "YYYY-MM-DD",
@@ -55,21 +63,20 @@ def _settings(f: Filters) -> tuple[planning.PlanSettings, int, dt.date]:
         row = st.container(horizontal=True, gap="large")
         events_count = row.toggle(
             t("plan.events_count"),
-            True,
             key="plan_events_count",
             disabled=no_events,
             help=t("plan.events_count_help"),
         )
         weighted = row.toggle(
-            t("plan.weighted"), False, key="plan_weighted", help=t("plan.weighted_help")
+            t("plan.weighted"), key="plan_weighted", help=t("plan.weighted_help")
         )
         skip_recent = row.toggle(
             t("plan.skip_recent"),
-            False,
             key="plan_skip_recent",
             disabled=no_events,
             help=t("plan.skip_recent_help"),
         )
+    page_state.sync_url(controls)
     settings = planning.PlanSettings(
         radius_km=float(radius),
         k=int(k),
@@ -86,6 +93,9 @@ def _planned(municipalities: pd.DataFrame) -> tuple[str, ...]:
     names = {
         row.ags: f"{row.name} ({row.district_name})" for row in ordered.itertuples()
     }
+    control = page_state.choices("plan_planned", "planned", list(names))
+    page_state.restore([control])
+    remember_labelled(control.key)
     chosen = st.multiselect(
         t("plan.planned"),
         list(names),
@@ -94,6 +104,7 @@ def _planned(municipalities: pd.DataFrame) -> tuple[str, ...]:
         placeholder=t("plan.planned_placeholder"),
         help=t("plan.planned_help"),
     )
+    page_state.sync_url([control])
     return tuple(chosen)
 
 

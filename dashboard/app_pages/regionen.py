@@ -9,9 +9,16 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data, filters
+from dashboard import data, filters, page_state
 from dashboard.components import kpi_row, show_table
-from dashboard.i18n import fmt_num, fmt_pct, labels, plotly_separators, t
+from dashboard.i18n import (
+    fmt_num,
+    fmt_pct,
+    labels,
+    plotly_separators,
+    remember_labelled,
+    t,
+)
 from dashboard.queries import Filters
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -19,6 +26,13 @@ SETTLEMENT_COLOURS = {1: "#0072B2", 2: "#E69F00", 3: "#009E73"}
 MEASURE_COLOURS = ("#999999", "#0072B2", "#D55E00")
 HIGHLIGHT, MUTED = "#b5123e", "#8da0b3"
 INDICATORS = ("per_100k", "initiatives", "lq")
+INDICATOR = page_state.choice("reg_indicator", "indicator", INDICATORS, INDICATORS[0])
+
+
+def _kept(control: page_state.Control) -> None:
+    """Restore one control before its widget; remembered for language switches."""
+    page_state.restore([control])
+    remember_labelled(control.key)
 
 
 def _chart(fig: go.Figure, title: str = "", height: int = 360) -> None:
@@ -38,6 +52,7 @@ def _chart(fig: go.Figure, title: str = "", height: int = 360) -> None:
 def _ranking(f: Filters) -> None:
     """District ranking by the chosen indicator with the Saxony average as a line."""
     st.subheader(t("reg.ranking"))
+    _kept(INDICATOR)
     indicator = st.radio(
         t("reg.indicator"),
         INDICATORS,
@@ -45,6 +60,7 @@ def _ranking(f: Filters) -> None:
         horizontal=True,
         key="reg_indicator",
     )
+    page_state.sync_url([INDICATOR])
     ranking = data.district_ranking(f)
     average = data.saxony_average(f)
     reference = {
@@ -179,9 +195,12 @@ def _new_since(f: Filters) -> None:
         st.info(t("reg.no_time"))
         return
     years = [int(y) for y in coverage["year"]]
-    since = st.select_slider(
-        t("reg.since_year"), years[:-1], value=years[-2], key="reg_since"
-    )
+    control = page_state.choice("reg_since", "since", years[:-1], years[-2])
+    if st.session_state.get(control.key) not in years[:-1]:
+        st.session_state.pop(control.key, None)  # a new build moved the years
+    _kept(control)
+    since = st.select_slider(t("reg.since_year"), years[:-1], key=control.key)
+    page_state.sync_url([control])
     then = coverage[coverage["year"] == since].iloc[0]
     now = coverage.iloc[-1]
     cols = st.columns(3)
@@ -238,13 +257,12 @@ def _profile(f: Filters) -> None:
     # default: the chosen district, else the one furthest behind
     ranking = data.district_ranking(f)
     default = f.districts[0] if f.districts else ranking["ars"].iloc[-1]
+    control = page_state.choice("reg_profile", "profile", list(names), default)
+    _kept(control)
     ars = st.selectbox(
-        t("reg.choose_district"),
-        list(names),
-        index=list(names).index(default),
-        format_func=names.get,
-        key="reg_profile",
+        t("reg.choose_district"), list(names), format_func=names.get, key=control.key
     )
+    page_state.sync_url([control])
     profile = data.region_profile(f, ars)
     table = pd.DataFrame(
         {

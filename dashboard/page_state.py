@@ -1,0 +1,150 @@
+"""Page controls that survive page switches, language switches and shared links.
+
+Each control is a keyed widget whose state holds a code (never a label; labels
+come from ``format_func``). The URL carries the codes: a fresh browser opening a
+shared link gets every control back, and values outside the accepted ones are
+dropped with a visible notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dashboard.filters import shown_value
+from dashboard.i18n import t
+
+__all__ = [
+    "Control",
+    "choice",
+    "choices",
+    "date",
+    "flag",
+    "number",
+    "restore",
+    "sync_url",
+]
+
+SEEDED_KEY = "_page_state_seeded"  # widget keys already seeded in this session
+
+
+@dataclass(frozen=True)
+class Control:
+    """One widget key, its URL parameter, default and (de)serialisation."""
+
+    key: str
+    param: str
+    default: object
+    parse: Callable[[str], object]  # raises ValueError for values it does not take
+    dump: Callable[[object], str] = str
+    many: bool = False
+
+
+def _member(options: Sequence) -> Callable[[str], object]:
+    """A parser accepting exactly the (string forms of the) ``options``."""
+    by_text = {str(option): option for option in options}
+
+    def parse(raw: str) -> object:
+        if raw not in by_text:
+            raise ValueError(raw)
+        return by_text[raw]
+
+    return parse
+
+
+def choice(key: str, param: str, options: Sequence, default: object) -> Control:
+    """A single choice among ``options`` (select box, radio)."""
+    return Control(key, param, default, _member(options))
+
+
+def choices(key: str, param: str, options: Sequence) -> Control:
+    """Several choices among ``options`` (multiselect); the parameter repeats."""
+    return Control(key, param, [], _member(options), many=True)
+
+
+def number(key: str, param: str, lo: int, hi: int, default: int) -> Control:
+    """A whole number in ``lo..hi`` (slider)."""
+
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if not lo <= value <= hi:
+            raise ValueError(raw)
+        return value
+
+    return Control(key, param, default, parse)
+
+
+def flag(key: str, param: str, default: bool) -> Control:
+    """An on/off switch, ``1``/``0`` in the URL."""
+    return Control(key, param, default, _flag, _dump_flag)
+
+
+def _flag(raw: str) -> bool:
+    """``1``/``0`` (also ``true``/``false``) as a bool."""
+    value = {"1": True, "true": True, "0": False, "false": False}.get(raw.lower())
+    if value is None:
+        raise ValueError(raw)
+    return value
+
+
+def _dump_flag(value: object) -> str:
+    """A bool as ``1``/``0``."""
+    return "1" if value else "0"
+
+
+def date(key: str, param: str, default: dt.date) -> Control:
+    """A date, ISO 8601 in the URL."""
+    return Control(key, param, default, dt.date.fromisoformat, dt.date.isoformat)
+
+
+def _from_url(control: Control) -> object:
+    """The control's value from the URL, else its default (invalid: notice)."""
+    raws = st.query_params.get_all(control.param)
+    if not raws:
+        return control.default
+    try:
+        if control.many:
+            values = [control.parse(raw.strip()) for raw in raws]
+            return list(dict.fromkeys(values))
+        return control.parse(raws[-1].strip())
+    except ValueError:
+        shown = shown_value(raws[-1])
+        st.warning(t("param.invalid", name=control.param, value=shown), icon="⚠️")
+        return control.default
+
+
+def restore(controls: Sequence[Control]) -> None:
+    """Give each control its value before its widget is drawn.
+
+    A widget that kept its state (``persist_state="session"``) keeps it; a
+    control seen for the first time in this session takes the URL's value.
+    """
+    state = st.session_state
+    seeded = state.setdefault(SEEDED_KEY, {})
+    for control in controls:
+        if control.key in state:
+            continue
+        if control.key not in seeded:
+            seeded[control.key] = _from_url(control)
+        state[control.key] = seeded[control.key]
+
+
+def sync_url(controls: Sequence[Control]) -> None:
+    """Mirror the controls in the URL (defaults left out) and remember them."""
+    seeded = st.session_state.setdefault(SEEDED_KEY, {})
+    for control in controls:
+        value = st.session_state.get(control.key, control.default)
+        seeded[control.key] = value
+        if control.many:
+            wanted = [control.dump(v) for v in value or []]
+        else:
+            wanted = [] if value == control.default else [control.dump(value)]
+        if st.query_params.get_all(control.param) == wanted:
+            continue
+        if wanted:
+            st.query_params[control.param] = wanted if control.many else wanted[0]
+        else:
+            del st.query_params[control.param]

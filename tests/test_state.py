@@ -1,0 +1,126 @@
+"""Page controls: codes in widget state, kept across language switches and links."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from streamlit.testing.v1 import AppTest
+
+KARTE_LINK = {
+    "level": "municipality",
+    "indicator": "lq",
+    "scheme": "natural_breaks",
+    "basemap": "osm",
+    "theme": "Bildung",
+    "stage": "Idee",
+    "settlement": "laendlich",
+}
+PLANUNG_LINK = {
+    "r": "30",
+    "k": "3",
+    "months": "6",
+    "ref": "2025-06-30",
+    "events_count": "0",
+    "weighted": "1",
+    "skip_recent": "1",
+    "planned": ["14612000", "14522080"],
+}
+
+
+def _karte(at: AppTest) -> dict[str, object]:
+    """The Karte selectors' values."""
+    keys = ("map_level", "map_indicator", "map_scheme", "map_basemap")
+    return {key: at.selectbox(key=key).value for key in keys}
+
+
+def _filters(at: AppTest) -> dict[str, object]:
+    """The sidebar multiselects' values."""
+    return {k: at.multiselect(key=k).value for k in ("f_theme", "f_stage")}
+
+
+def test_language_switch_keeps_karte_and_filters(app: AppTest, assert_clean) -> None:
+    """Both ways, every Karte selector and filter keeps its code; labels change."""
+    app.query_params.update(KARTE_LINK)
+    at = app.run()
+    assert_clean(at)
+    chosen = {
+        "map_level": "municipality",
+        "map_indicator": "lq",
+        "map_scheme": "natural_breaks",
+        "map_basemap": "osm",
+    }
+    assert _karte(at) == chosen
+    assert at.selectbox(key="map_level").format_func("municipality") == "Gemeinden"
+    at.radio(key="lang").set_value("en").run()
+    assert_clean(at)
+    assert _karte(at) == chosen
+    assert at.selectbox(key="map_level").format_func("municipality") == (
+        "Municipalities"
+    )
+    # the next interaction must not fall back to the defaults
+    at.toggle(key="f_events").set_value(False).run()
+    assert _karte(at) == chosen
+    assert _filters(at) == {"f_theme": ["Bildung"], "f_stage": ["Idee"]}
+    assert at.multiselect(key="f_settlement").value == [3]
+    assert at.query_params == KARTE_LINK | {"lang": "en", "events": "0"}
+    at.radio(key="lang").set_value("de").run()
+    at.toggle(key="f_events").set_value(True).run()
+    assert _karte(at) == chosen
+    assert at.query_params == KARTE_LINK
+
+
+def test_planung_link_restores_every_control(
+    app: AppTest, assert_clean, open_page
+) -> None:
+    """A shared Planung link sets radius, k, window, switches and planned sites."""
+    app.query_params.update(PLANUNG_LINK)
+    at = open_page(app, "planung")
+    assert_clean(at)
+    assert at.slider(key="plan_radius").value == 30
+    assert at.slider(key="plan_k").value == 3
+    assert at.slider(key="plan_months").value == 6
+    assert at.date_input(key="plan_reference").value == dt.date(2025, 6, 30)
+    assert at.toggle(key="plan_events_count").value is False
+    assert at.toggle(key="plan_weighted").value is True
+    assert at.toggle(key="plan_skip_recent").value is True
+    assert at.multiselect(key="plan_planned").value == ["14612000", "14522080"]
+    assert at.query_params == PLANUNG_LINK
+    at.radio(key="lang").set_value("en").run()
+    assert at.multiselect(key="plan_planned").value == ["14612000", "14522080"]
+    at.slider(key="plan_k").set_value(4).run()
+    assert at.query_params == PLANUNG_LINK | {"k": "4", "lang": "en"}
+    at.slider(key="plan_radius").set_value(15).run()  # the default leaves the URL
+    assert "r" not in at.query_params
+
+
+def test_regionen_link_and_invalid_values(
+    app: AppTest, assert_clean, open_page
+) -> None:
+    """Regionen indicator, profile district and year come from the link."""
+    app.query_params.update({"indicator": "lq", "profile": "14522", "since": "2023"})
+    at = open_page(app, "regionen")
+    assert_clean(at)
+    assert at.radio(key="reg_indicator").value == "lq"
+    assert at.selectbox(key="reg_profile").value == "14522"
+    assert at.select_slider(key="reg_since").value == 2023
+    at.radio(key="lang").set_value("en").run()
+    at.radio(key="reg_indicator").set_value("initiatives").run()
+    assert at.selectbox(key="reg_profile").value == "14522"
+    assert at.query_params == {
+        "indicator": "initiatives",
+        "profile": "14522",
+        "since": "2023",
+        "lang": "en",
+    }
+
+
+def test_invalid_page_values_fall_back_with_notice(app: AppTest, open_page) -> None:
+    """A value outside a control's range is dropped with a visible notice."""
+    app.query_params.update({"r": "500", "k": "drei", "planned": "00000000"})
+    at = open_page(app, "planung")
+    shown = " ".join(w.value for w in at.warning)
+    for name in ("r", "k", "planned"):
+        assert f"`{name}=" in shown
+    assert at.slider(key="plan_radius").value == 15
+    assert at.slider(key="plan_k").value == 5
+    assert at.multiselect(key="plan_planned").value == []
