@@ -1,0 +1,138 @@
+"""Real browser: selections survive language and page switches; links restore them.
+
+The browser holds select boxes by their label, so a language switch is only
+seen to work in a real frontend (AppTest re-sends the codes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.live_server import ROOT, serve
+from bench.live_server import settle as _settle
+from bench.live_server import wait_for_map as _map
+
+pytestmark = pytest.mark.browser
+playwright = pytest.importorskip("playwright.sync_api")
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SIZES = {"wide": (1300, 900), "phone": (390, 844)}
+
+
+@pytest.fixture(scope="module")
+def live(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a `streamlit run` of the app on the demo database."""
+    with serve(demo_db, tmp_path_factory.mktemp("state") / "server.log") as (url, _):
+        yield url
+
+
+def _shown(page, label: str) -> str:
+    """The option label a select box called ``label`` shows."""
+    return page.get_by_role("combobox", name=label, exact=True).input_value()
+
+
+def _pick(page, label: str, option: str) -> None:
+    """Choose ``option`` in the select box called ``label``."""
+    page.get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _shot(page, name: str) -> None:
+    """A screenshot of the visible viewport for a human look."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _language(page, name: str) -> None:
+    """Click the sidebar's language radio option ``name`` and wait for the rerun."""
+    sidebar = page.locator("[data-testid='stSidebar']")
+    phone = page.viewport_size["width"] < 600  # the sidebar covers the page there
+    if phone:
+        page.locator("[data-testid='stExpandSidebarButton']").click()
+    sidebar.get_by_text(name, exact=True).click()
+    _settle(page)
+    if phone:
+        sidebar.locator("[data-testid='stSidebarCollapseButton'] button").click()
+        page.locator("[data-testid='stExpandSidebarButton']").wait_for()
+
+
+def _open_lq(page, size: str) -> None:
+    """Open Karte at municipality level with LQ in a window of ``size``."""
+    page.set_viewport_size(dict(zip(("width", "height"), SIZES[size], strict=True)))
+    page.goto(f"{page.live}/?level=municipality&indicator=lq")
+    _map(page, 419)
+    _settle(page)
+    assert _shown(page, "Ebene") == "Gemeinden"
+
+
+def test_language_switch_keeps_map_selection(live: str, page) -> None:
+    """Gemeinden + LQ stay chosen in English, after another change and back."""
+    page.live = live
+    _open_lq(page, "wide")
+    _language(page, "English")
+    page.wait_for_url("**lang=en**")
+    assert _shown(page, "Level") == "Municipalities"
+    assert _shown(page, "Indicator") == "Location quotient (LQ)"
+    _shot(page, "state_lang_en_wide")
+    # the next interaction used to reset level and indicator to their defaults
+    _pick(page, "Classification", "Natural breaks (Jenks)")
+    page.wait_for_url("**scheme=natural_breaks**")
+    _map(page, 419)
+    _settle(page)
+    assert "level=municipality" in page.url and "indicator=lq" in page.url
+    assert _shown(page, "Level") == "Municipalities"
+    _language(page, "Deutsch")
+    assert _shown(page, "Ebene") == "Gemeinden"
+    assert _shown(page, "Klasseneinteilung") == "Natürliche Brüche (Jenks)"
+    _pick(page, "Hintergrund", "OpenStreetMap")
+    _settle(page)
+    assert _shown(page, "Kennzahl") == "Standortquotient (LQ)"
+    assert "level=municipality" in page.url and "lang=" not in page.url
+    _shot(page, "state_lang_de_wide")
+
+
+def test_language_switch_on_phone(live: str, page) -> None:
+    """At 390×844 the selectors show the new language's labels both ways."""
+    page.live = live
+    _open_lq(page, "phone")
+    _language(page, "English")
+    assert _shown(page, "Level") == "Municipalities"
+    assert _shown(page, "Indicator") == "Location quotient (LQ)"
+    _shot(page, "state_lang_en_phone")
+    _language(page, "Deutsch")
+    assert _shown(page, "Ebene") == "Gemeinden"
+    assert _shown(page, "Kennzahl") == "Standortquotient (LQ)"
+    assert "level=municipality" in page.url and "indicator=lq" in page.url
+    _shot(page, "state_lang_de_phone")
+
+
+def test_karte_regionen_karte_keeps_level(live: str, page) -> None:
+    """The map level and indicator survive a visit to another page."""
+    page.goto(f"{live}/?level=municipality&indicator=lq")
+    _map(page, 419)
+    _settle(page)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Regionen").click()
+    page.wait_for_url("**/regionen**")
+    _settle(page)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Karte").click()
+    _map(page, 419)
+    _settle(page)
+    assert _shown(page, "Ebene") == "Gemeinden"
+    assert _shown(page, "Kennzahl") == "Standortquotient (LQ)"
+    assert "level=municipality" in page.url and "indicator=lq" in page.url
+
+
+def test_planung_link_in_fresh_browser(live: str, page) -> None:
+    """A shared Planung link shows its radius, k and planned site."""
+    page.goto(f"{live}/planung?r=30&k=3&weighted=1&planned=14612000")
+    page.wait_for_selector("h1")
+    _settle(page)
+    radius = page.get_by_role("slider", name="Radius R (km, Luftlinie)")
+    assert radius.input_value() == "30"
+    assert page.get_by_role("slider", name="Anzahl Vorschläge k").input_value() == "3"
+    planned = page.locator("[data-testid='stMultiSelect']").filter(has_text="Geplante")
+    assert "Dresden" in planned.inner_text()
+    _shot(page, "state_planung_link")
