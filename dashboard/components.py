@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
+from dashboard import texts
 from dashboard.assets import SERVED_BASE, ensure_vendor
-from dashboard.i18n import fmt_num, fmt_pct, t
+from dashboard.i18n import fmt_num, fmt_pct, language, t
 from sinn.vocab import DEGURBA_LABELS
 
 # Rounding for display only; exports keep full precision.
@@ -61,8 +66,20 @@ def kpi_row(k: dict, show_events: bool = True) -> None:
             )
 
 
+def _numeric(series: pd.Series) -> bool:
+    """A number column (booleans are not numbers here)."""
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(
+        series
+    )
+
+
 def column_config(frame: pd.DataFrame) -> dict:
-    """Translated headers and number formats for ``st.dataframe``."""
+    """Translated headers and cell types for ``st.dataframe``.
+
+    Number columns get no format here: the Styler of ``number_formats`` writes
+    them with the page language's separators (``"localized"`` would follow the
+    browser's locale, not the page's language).
+    """
     config = {}
     for column in frame.columns:
         label = t(f"col.{column}")
@@ -72,8 +89,8 @@ def column_config(frame: pd.DataFrame) -> dict:
             config[column] = st.column_config.LinkColumn(label)
         elif pd.api.types.is_bool_dtype(frame[column]):
             config[column] = st.column_config.CheckboxColumn(label)
-        elif pd.api.types.is_numeric_dtype(frame[column]):
-            config[column] = st.column_config.NumberColumn(label, format="localized")
+        elif _numeric(frame[column]):
+            config[column] = st.column_config.NumberColumn(label)
         elif pd.api.types.is_datetime64_any_dtype(frame[column]):
             config[column] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
         else:
@@ -81,8 +98,30 @@ def column_config(frame: pd.DataFrame) -> dict:
     return config
 
 
+def number_formats(frame: pd.DataFrame, lang: str) -> dict[str, Callable]:
+    """Column -> formatter writing its numbers in ``lang`` (``1.234,5`` in German).
+
+    Rates and quotients get their display decimals, whole-number columns none,
+    other measures (km) one.
+    """
+    formats = {}
+    for column in frame.columns:
+        if column in PLAIN_NUMBERS or not _numeric(frame[column]):
+            continue
+        values = frame[column].dropna()
+        whole = bool((values == values.round()).all())
+        decimals = DECIMALS.get(column, 0 if whole else 1)
+        formats[column] = partial(texts.fmt_num, decimals=decimals, lang=lang)
+    return formats
+
+
+def styled(frame: pd.DataFrame) -> Styler:
+    """``frame`` with its numbers formatted for the page language."""
+    return frame.style.format(number_formats(frame, language()), na_rep="–")
+
+
 def show_table(frame: pd.DataFrame, height: int | None = None, key: str | None = None):
-    """A sortable, translated table (numbers rounded for reading)."""
+    """A sortable, translated table (numbers rounded for reading, sorted by value)."""
     shown = frame.copy()
     # settlement type and district kind are vocabulary, not data: translate them
     if "degurba_label" in shown.columns:
@@ -90,11 +129,9 @@ def show_table(frame: pd.DataFrame, height: int | None = None, key: str | None =
         shown["degurba_label"] = shown["degurba_label"].map(labels)
     if "kind" in shown.columns:
         shown["kind"] = shown["kind"].map(lambda v: t(f"kind.{v}"))
-    for column, decimals in DECIMALS.items():
-        if column in shown.columns:
-            shown[column] = shown[column].round(decimals)
+    shown = shown.reset_index(drop=True)
     return st.dataframe(
-        shown,
+        styled(shown),
         hide_index=True,
         column_config=column_config(shown),
         height=height or "auto",

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from dashboard.queries import Filters, map_area_values
 
 KARTE_LINK = {
     "level": "municipality",
@@ -124,3 +131,45 @@ def test_invalid_page_values_fall_back_with_notice(app: AppTest, open_page) -> N
     assert at.slider(key="plan_radius").value == 15
     assert at.slider(key="plan_k").value == 5
     assert at.multiselect(key="plan_planned").value == []
+
+
+def _table(at: AppTest, column: str):
+    """The first table with ``column``."""
+    return next(d for d in at.dataframe if column in d.value.columns)
+
+
+def _shown_cells(at: AppTest, column: str) -> pd.DataFrame:
+    """The text the first table with ``column`` shows (its Styler's display values)."""
+    data = _table(at, column).proto.arrow_data.styler.display_values
+    return pa.ipc.open_stream(data).read_pandas()
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_table_numbers_in_page_language(
+    app: AppTest, demo_db: Path, assert_clean, lang: str
+) -> None:
+    """Karte table: thousands, decimals and km in the page's language."""
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        rows = map_area_values(con, Filters(), "district").set_index("name")
+    leipzig, land = rows.loc["Leipzig"], rows.loc["Landkreis Leipzig"]
+    english = {
+        "population": f"{int(leipzig['population']):,}",
+        "per_100k": f"{leipzig['per_100k']:.2f}",
+        "lq": f"{leipzig['lq']:.2f}",
+    }
+    # German written out here: the English form with its separators swapped
+    swap = str.maketrans({",": ".", ".": ","})
+    expected = (
+        english if lang == "en" else {k: v.translate(swap) for k, v in english.items()}
+    )
+    app.query_params["lang"] = lang
+    at = app.run()
+    assert_clean(at)
+    shown = _shown_cells(at, "nearest_km").set_index("name")
+    assert shown.loc["Leipzig", list(expected)].to_dict() == expected
+    km = f"{land['nearest_km']:.1f}"
+    assert shown.loc["Landkreis Leipzig", "nearest_km"] == (
+        km if lang == "en" else km.replace(".", ",")
+    )
+    # the cells keep their numbers (sorting by value), only the text is formatted
+    assert _table(at, "nearest_km").value["population"].dtype.kind in "iu"
