@@ -33,6 +33,7 @@ bench: venv
 	$(PY) bench/bench_etl.py
 	$(PY) bench/bench_coverage.py
 	$(PY) bench/bench_dashboard.py
+	$(PY) bench/bench_report.py
 
 clean:
 	rm -rf data/raw/* data/processed/*
