@@ -60,7 +60,7 @@ TEXTS: dict[str, list[str]] = tomllib.loads(
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")  # YlGnBu 5
 ZERO, OTHER, EDGE, SITE = "#ffffff", "#cfcfcf", "#f7f7f7", "#b5123e"
-MAP_W_MM, MAP_H_MM = 182, 100
+MAP_W_MM, MAP_H_MM = 182, 90
 MONTHS = 12  # event window of the Planung page's default settings
 
 
