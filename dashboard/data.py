@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from dashboard import queries
+from dashboard import funding_queries, queries
 from sinn import config
 from sinn.db import connect
 
@@ -71,10 +71,16 @@ def _call(function: Any, path: str, stamp: Stamp, args: tuple) -> Any:
         cur.close()
 
 
+# query modules reachable through ``query`` / ``funding``
+MODULES = {"queries": queries, "funding": funding_queries}
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
-def _run(name: str, path: str, stamp: Stamp, args: tuple) -> Any:
-    """Run ``queries.<name>`` once per build and argument set."""
-    function = getattr(queries, name)
+def _run(
+    name: str, path: str, stamp: Stamp, args: tuple, module: str = "queries"
+) -> Any:
+    """Run ``<module>.<name>`` once per build and argument set."""
+    function = getattr(MODULES[module], name)
     try:
         return _call(function, path, stamp, args)
     except duckdb.ConnectionException:
@@ -88,3 +94,26 @@ def query(name: str, *args: Any) -> Any:
         raise AttributeError(f"dashboard.queries has no function {name!r}")
     path, stamp = _current()
     return _run(name, path, stamp, args)
+
+
+def funding(name: str, *args: Any) -> Any:
+    """Cached ``funding_queries.<name>(con, *args)`` for the current build."""
+    if name not in funding_queries.__all__:
+        raise AttributeError(f"dashboard.funding_queries has no function {name!r}")
+    path, stamp = _current()
+    return _run(name, path, stamp, args, "funding")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _report(path: str, stamp: Stamp, ars: str, lang: str) -> bytes:
+    """The district report PDF of one build, district and language."""
+    # imported here: matplotlib and ReportLab load only when a report is wanted
+    from dashboard.report import report_bytes
+
+    return _call(report_bytes, path, stamp, (ars, lang))
+
+
+def report_pdf(ars: str, lang: str) -> bytes:
+    """The Kreisdossier PDF of district ``ars`` for the current build."""
+    path, stamp = _current()
+    return _report(path, stamp, ars, lang)

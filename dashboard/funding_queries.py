@@ -289,7 +289,8 @@ def top_places(
         FROM {_OPERATIONS} o JOIN municipalities m ON m.ags = o.ags
         JOIN districts d ON d.ars = m.district_ars
         WHERE {where}
-        GROUP BY ALL ORDER BY eligible_eur DESC, m.ags LIMIT ?
+        GROUP BY m.ags, m.name, d.name, d.kind, m.population
+        ORDER BY eligible_eur DESC, m.ags LIMIT ?
         """
     return con.execute(sql, [*params, limit]).df()
 

@@ -30,6 +30,7 @@ from dashboard.i18n import fmt_num, t
 
 __all__ = [
     "BASEMAPS",
+    "FUNDING_INDICATORS",
     "INDICATORS",
     "SCHEMES",
     "AreaLayer",
@@ -43,13 +44,17 @@ __all__ = [
 ]
 
 INDICATORS = ("initiatives", "per_100k", "lq", "nearest_km")
+#: Indicators of the Förderung page (same classification and legend rules).
+FUNDING_INDICATORS = ("eur_per_inhabitant", "operations_per_100k")
 SCHEMES = ("quantiles", "equal_interval", "natural_breaks")
 BASEMAPS = ("none", "osm")
 #: Decimals shown per indicator.
 DECIMALS = {"initiatives": 0, "per_100k": 1, "lq": 2, "nearest_km": 1}
+DECIMALS |= {"eur_per_inhabitant": 2, "operations_per_100k": 1}
 # ColorBrewer schemes marked colour-blind safe: sequential for counts and rates,
 # orange-red for distances (far = bad), purple-orange diverging around LQ 1.
 PALETTES = {"initiatives": "YlGnBu", "per_100k": "YlGnBu", "nearest_km": "OrRd"}
+PALETTES |= {"eur_per_inhabitant": "YlGnBu", "operations_per_100k": "YlGnBu"}
 DIVERGING = "PuOr"
 NO_DATA = "#d9d9d9"
 SELECTED = "#b5123e"
@@ -504,12 +509,13 @@ class MapOptions:
     notice: str = ""  # e.g. the demo-data notice, shown at the top left
     assets: str | None = SERVED_BASE  # None: inline the JS/CSS (static export)
     extra_css: Sequence[str] = field(default_factory=tuple)
+    source: str = ""  # plain text appended to the attribution (escaped here)
 
 
 def _validate(opts: MapOptions) -> None:
     """Raise ``ValueError`` naming the bad option."""
     for name, value, allowed in (
-        ("indicator", opts.indicator, INDICATORS),
+        ("indicator", opts.indicator, INDICATORS + FUNDING_INDICATORS),
         ("scheme", opts.scheme, SCHEMES),
         ("basemap", opts.basemap, BASEMAPS),
     ):
@@ -832,7 +838,8 @@ def _borders(m: folium.Map, data: MapData, selected: Sequence[str] = ()) -> None
 
 def _credits(m: folium.Map, opts: MapOptions) -> None:
     """Data attribution, metric scale bar and the optional notice."""
-    Attribution(BKG_ZENSUS).add_to(m)
+    source = f" · {esc(opts.source)}" if opts.source else ""
+    Attribution(BKG_ZENSUS + source).add_to(m)
     MetricScale().add_to(m)
     if opts.notice:
         notice = f'<div class="sinn-legend sinn-notice">{esc(opts.notice)}</div>'

@@ -1,0 +1,418 @@
+"""Page "Förderung": where the ESF money goes, by area, settlement type and beneficiary.
+
+URL parameters of this page (besides the shared sidebar filters): ``fund``,
+``category``, ``guideline`` (may repeat), ``start_from``/``start_to`` (start
+years), ``flevel`` (``district``/``municipality``) and ``findicator``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import data, exports, filters
+from dashboard.app_pages.karte import _vendor
+from dashboard.components import show_table
+from dashboard.funding_queries import FundingFilters
+from dashboard.i18n import fmt_date, fmt_num, fmt_pct, labels, language, t
+from dashboard.maps import FUNDING_INDICATORS, AreaLayer, MapData, MapOptions, build_map
+from dashboard.queries import MAP_LEVELS, Filters
+
+K_FUND, K_CATEGORY, K_GUIDELINE = "fd_fund", "fd_category", "fd_guideline"
+K_YEARS, K_LEVEL, K_INDICATOR = "fd_years", "fd_level", "fd_indicator"
+SEEDED = "_fd_seeded"
+LISTS = (("fund", K_FUND), ("category", K_CATEGORY), ("guideline", K_GUIDELINE))
+MAP_KEY = "foerderung_map"
+MAP_HEIGHT = 560
+MIME = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+    "parquet": "application/vnd.apache.parquet",
+}
+SHARE_COLOURS = ("#999999", "#0072B2")  # population, money (Okabe-Ito)
+
+
+def _notice(name: str, value: object) -> None:
+    """Warn about an ignored URL value."""
+    shown = filters.shown_value(value)
+    st.warning(t("param.invalid", name=name, value=shown), icon="⚠️")
+
+
+def _seed(options: dict) -> None:
+    """Put this page's URL parameters into the widget state, once per session."""
+    if st.session_state.get(SEEDED):
+        return
+    for name, key in LISTS:
+        allowed = options[name]
+        values = [v for v in st.query_params.get_all(name) if v in allowed]
+        for bad in set(st.query_params.get_all(name)) - set(allowed):
+            _notice(name, bad)
+        st.session_state[key] = values
+    low, high = options["year_min"], options["year_max"]
+    years = []
+    for name, default in (("start_from", low), ("start_to", high)):
+        raw = st.query_params.get(name)
+        if raw is not None and not (raw.isdigit() and low <= int(raw) <= high):
+            _notice(name, raw)
+            raw = None
+        years.append(default if raw is None else int(raw))
+    st.session_state[K_YEARS] = (min(years), max(years))
+    for name, key, allowed, default in (
+        ("flevel", K_LEVEL, MAP_LEVELS, "district"),
+        ("findicator", K_INDICATOR, FUNDING_INDICATORS, "eur_per_inhabitant"),
+    ):
+        value = st.query_params.get(name, default)
+        if value not in allowed:
+            _notice(name, value)
+            value = default
+        st.session_state[key] = value
+    st.session_state[SEEDED] = True
+
+
+def _write_url(ff: FundingFilters, level: str, indicator: str) -> None:
+    """Mirror this page's choices in the URL (defaults left out)."""
+    wanted = {
+        "fund": list(ff.funds),
+        "category": list(ff.categories),
+        "guideline": list(ff.guidelines),
+        "start_from": [] if ff.year_from is None else [str(ff.year_from)],
+        "start_to": [] if ff.year_to is None else [str(ff.year_to)],
+        "flevel": [] if level == "district" else [level],
+        "findicator": [] if indicator == "eur_per_inhabitant" else [indicator],
+    }
+    for name, values in wanted.items():
+        if st.query_params.get_all(name) == values:
+            continue
+        if values:
+            st.query_params[name] = values if len(values) > 1 else values[0]
+        elif name in st.query_params:
+            del st.query_params[name]
+
+
+def _filters(options: dict, f: Filters) -> FundingFilters:
+    """The funding filter widgets; returns the filters (districts from the sidebar)."""
+    _seed(options)
+    with st.expander(t("fund.filters"), expanded=True):
+        cols = st.columns(2)
+        for col, (name, key) in zip(cols * 2, LISTS, strict=False):
+            col.multiselect(
+                t(f"fund.{name}"), options[name], key=key, placeholder=t("filters.all")
+            )
+        low, high = options["year_min"], options["year_max"]
+        if low < high:
+            cols[1].slider(t("fund.years"), low, high, key=K_YEARS)
+    year_from, year_to = st.session_state.get(K_YEARS, (low, high))
+    ff = FundingFilters(
+        funds=tuple(st.session_state[K_FUND]),
+        categories=tuple(st.session_state[K_CATEGORY]),
+        guidelines=tuple(st.session_state[K_GUIDELINE]),
+        year_from=year_from if year_from > low else None,
+        year_to=year_to if year_to < high else None,
+        districts=f.districts,
+    )
+    return ff
+
+
+def _citation() -> tuple[str, str]:
+    """The source line(s) of the loaded lists and their latest date."""
+    sources = data.funding("funding_sources")
+    as_of = max(pd.to_datetime(sources["as_of"])).date()
+    return "; ".join(sources["citation"]), fmt_date(as_of)
+
+
+def _kpis(areas: pd.DataFrame, state_wide: dict) -> None:
+    """Operations and money with a place, per inhabitant, and state-wide apart."""
+    eur = float(areas["eligible_eur"].astype(float).sum())
+    population = int(areas["population"].sum())
+    cells = [
+        ("fund.kpi.operations", fmt_num(int(areas["operations"].sum()))),
+        ("fund.kpi.eur", f"{fmt_num(eur)} EUR"),
+        ("fund.kpi.per_inhabitant", fmt_num(eur / population, 2)),
+        (
+            "fund.kpi.state_wide",
+            t(
+                "fund.kpi.state_wide_value",
+                n=fmt_num(state_wide["operations"]),
+                eur=fmt_num(float(state_wide["eligible_eur"])),
+            ),
+        ),
+    ]
+    with st.container(horizontal=True, gap="small"):
+        for key, value in cells:
+            st.metric(t(key), value, border=True, width="content")
+
+
+def _map_values(areas: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Funding rows in the shape the map builder reads."""
+    values = areas.copy()
+    if level == "district":
+        values["settlement"] = values["kind"]
+    else:
+        values["settlement"] = values["degurba"].map(lambda c: t(f"degurba.{c}"))
+    values["in_filter"] = True
+    return values
+
+
+def _map(f: Filters, level: str, indicator: str, areas: pd.DataFrame, src: str):
+    """The choropleth of the chosen funding indicator (Karte's builder and legend)."""
+    md = MapData(
+        areas=[
+            AreaLayer(
+                level, _map_values(areas, level), data.query("map_geometries", level)
+            )
+        ],
+        context=data.query("map_context"),
+        bounds=data.query("map_bounds"),
+        district_outlines=(
+            data.query("map_geometries", "district")
+            if level == "municipality"
+            else None
+        ),
+    )
+    opts = MapOptions(
+        indicator=indicator,
+        lang=language(),
+        assets=_vendor(),
+        height=MAP_HEIGHT,
+        selected=f.districts,
+        source=src,
+    )
+    st_folium(
+        build_map(md, opts),
+        key=MAP_KEY,
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=[],  # nothing comes back: pan and zoom must not rerun
+    )
+
+
+def _shares_chart(frame: pd.DataFrame, label: str) -> go.Figure:
+    """Grouped bars: share of population and share of money per group, with the gap."""
+    fig = go.Figure()
+    for column, colour in zip(
+        ("population_share", "money_share"), SHARE_COLOURS, strict=True
+    ):
+        fig.add_bar(
+            x=frame[label],
+            y=frame[column] * 100,
+            name=t(f"fund.share_{column.split('_')[0]}"),
+            marker_color=colour,
+            text=[fmt_pct(v) for v in frame[column]],
+            textposition="outside",
+        )
+    for row in frame.itertuples():
+        fig.add_annotation(
+            x=getattr(row, label),
+            y=max(row.population_share, row.money_share or 0) * 100 + 9,
+            text=f"{fmt_num(row.gap_pp, 1)} pp",
+            showarrow=False,
+        )
+    fig.update_layout(
+        barmode="group",
+        height=340,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        separators=",." if language() == "de" else ".,",
+        yaxis={"title": "%", "rangemode": "tozero"},
+    )
+    return fig
+
+
+def _settlement(ff: FundingFilters) -> None:
+    """Money against population by settlement type and by district kind."""
+    st.subheader(t("fund.settlement"))
+    by_type = data.funding("funding_by_settlement", ff)
+    by_type["settlement"] = [t(f"degurba.{c}") for c in by_type["degurba"]]
+    by_kind = data.funding("funding_by_kind", ff)
+    by_kind["settlement"] = [t(f"kind.{k}") for k in by_kind["kind"]]
+    columns = ["settlement", "population", "operations", "eligible_eur"]
+    columns += ["population_share", "money_share", "gap_pp", "eur_per_inhabitant"]
+    left, right = st.columns(2)
+    for col, frame, title in (
+        (left, by_type, None),
+        (right, by_kind, t("fund.kind")),
+    ):
+        with col:
+            if title:
+                st.markdown(f"**{title}**")
+            st.plotly_chart(_shares_chart(frame, "settlement"), width="stretch")
+            show_table(_percent(frame[columns]), key=f"fund_{frame.columns[0]}")
+    st.caption(t("fund.settlement_note"))
+
+
+def _percent(frame: pd.DataFrame) -> pd.DataFrame:
+    """Shares as rounded percentages and the gap rounded, for reading."""
+    out = frame.copy()
+    for column in ("population_share", "money_share"):
+        out[column] = (out[column] * 100).round(1)
+    out["gap_pp"] = out["gap_pp"].round(1)
+    out["eur_per_inhabitant"] = out["eur_per_inhabitant"].round(2)
+    return out
+
+
+def _with_source(frame: pd.DataFrame, citation: str) -> pd.DataFrame:
+    """A copy with the source line as the last column (every download carries it)."""
+    return frame.assign(source=citation)
+
+
+def _downloads(
+    stem: str, frame: pd.DataFrame, geometries: dict[str, str] | None = None
+) -> None:
+    """CSV, XLSX, Parquet (and GeoJSON of areas) plus the data dictionary."""
+    dictionary = exports.data_dictionary(frame.columns, t)
+    sheet = t("dat.dictionary")
+    makers = {
+        "csv": lambda: exports.to_csv(frame),
+        "xlsx": lambda: exports.to_xlsx({stem: frame, sheet: dictionary}),
+        "parquet": lambda: exports.to_parquet(frame, dictionary),
+    }
+    if geometries is not None:
+        makers["geojson"] = lambda: exports.to_area_geojson(frame, geometries)
+    makers["dictionary"] = lambda: exports.to_csv(dictionary)
+    with st.container(horizontal=True, gap="small"):
+        for fmt, make in makers.items():
+            name = f"{stem}_datenwoerterbuch.csv" if fmt == "dictionary" else stem
+            st.download_button(
+                t(f"fmt.{fmt}"),
+                data=make,
+                file_name=name if fmt == "dictionary" else f"{name}.{fmt}",
+                mime=MIME.get(fmt, MIME["csv"]),
+                key=f"dl_{stem}_{fmt}",
+                on_click="ignore",
+                icon=":material/download:",
+            )
+
+
+def _tables(ff: FundingFilters, level: str, citation: str) -> None:
+    """Top beneficiaries, top places, district-only and all operations in view."""
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("fund.top_beneficiaries"))
+        show_table(data.funding("top_beneficiaries", ff), key="fund_top_b")
+    with right:
+        st.subheader(t("fund.top_places"))
+        show_table(data.funding("top_places", ff), key="fund_top_p")
+    operations = data.funding("operations_in_view", ff)
+    located = operations[operations["location_precision"] != "state"]
+    district_only = operations[operations["location_precision"] == "district"]
+    if level == "municipality":
+        st.caption(
+            t(
+                "fund.district_only",
+                n=fmt_num(len(district_only)),
+                eur=fmt_num(float(district_only["eligible_eur"].astype(float).sum())),
+            )
+        )
+        if not district_only.empty:
+            show_table(district_only, height=240, key="fund_district_only")
+    state = operations[operations["location_precision"] == "state"]
+    st.subheader(t("fund.operations", n=fmt_num(len(operations))))
+    st.caption(
+        t(
+            "fund.state_wide_note",
+            n=fmt_num(len(state)),
+            eur=fmt_num(float(state["eligible_eur"].astype(float).sum())),
+        )
+    )
+    show_table(pd.concat([located, state]), height=380, key="fund_operations")
+    _downloads("esf_vorhaben", _with_source(operations, citation))
+
+
+def _versus(f: Filters, ff: FundingFilters) -> None:
+    """Initiatives per 100k against EUR per inhabitant, one point per district."""
+    st.subheader(t("fund.vs"))
+    scope = replace(f, degurba=(), districts=())
+    frame = data.funding("initiatives_vs_funding", scope, ff)
+    demo = data.query("has_demo_rows")
+    if demo:
+        st.warning(t("fund.vs_demo"), icon=":material/science:")
+    population = frame["population"].sum()
+    x_avg = float(frame["eligible_eur"].astype(float).sum()) / population
+    y_avg = frame["initiatives"].sum() * 1e5 / population
+    fig = go.Figure(
+        go.Scatter(
+            x=frame["eur_per_inhabitant"],
+            y=frame["per_100k"],
+            mode="markers+text",
+            text=frame["name"],
+            textposition="top center",
+            marker={"size": 11, "color": "#0072B2"},
+            hovertemplate="%{text}<br>%{x:.2f} EUR · %{y:.2f}<extra></extra>",
+        )
+    )
+    average = t("fund.average")
+    fig.add_vline(
+        x=x_avg,
+        line_dash="dash",
+        annotation_text=f"{average}: {fmt_num(x_avg, 2)} EUR",
+        annotation_position="top right",
+    )
+    fig.add_hline(
+        y=y_avg,
+        line_dash="dash",
+        annotation_text=f"{average}: {fmt_num(y_avg, 2)}",
+        annotation_position="bottom right",
+    )
+    title = t("fund.vs") + (f" – {t('demo.caption')}" if demo else "")
+    fig.update_layout(
+        title=title,
+        height=480,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        separators=",." if language() == "de" else ".,",
+        xaxis_title=t("ind.eur_per_inhabitant"),
+        yaxis_title=t("ind.per_100k"),
+        showlegend=False,
+    )
+    st.plotly_chart(fig, width="stretch")
+    st.caption(t("fund.vs_note"))
+    show_table(frame, key="fund_vs_table")
+
+
+def render() -> None:
+    """The page "Förderung"."""
+    f = filters.current()
+    if not data.funding("funding_loaded"):
+        st.info(t("fund.none"))
+        return
+    citation, as_of = _citation()
+    st.markdown(t("fund.covers", as_of=as_of, citation=citation))
+    options = data.funding("funding_options")
+    ff = _filters(options, f)
+    cols = st.columns(2)
+    level = cols[0].selectbox(
+        t("fund.level"), MAP_LEVELS, key=K_LEVEL, format_func=labels("map.level.")
+    )
+    indicator = cols[1].selectbox(
+        t("fund.indicator"),
+        FUNDING_INDICATORS,
+        key=K_INDICATOR,
+        format_func=labels("ind."),
+    )
+    _write_url(ff, level, indicator)
+    everywhere = replace(ff, districts=())
+    areas = data.funding("funding_by_area", everywhere, level)
+    in_view = areas[areas["district_ars"].isin(f.districts)] if f.districts else areas
+    _kpis(in_view, data.funding("funding_state_wide", ff))
+    st.subheader(t("fund.map"))
+    _map(f, level, indicator, areas, t("fund.source", citation=citation))
+    st.caption(t("fund.source", citation=citation))
+    stem = f"esf_{'kreise' if level == 'district' else 'gemeinden'}"
+    _downloads(
+        stem,
+        _with_source(in_view, citation),
+        data.query("map_geometries", level),
+    )
+    st.divider()
+    _settlement(ff)
+    st.divider()
+    _tables(ff, level, citation)
+    st.divider()
+    _versus(f, ff)
+
+
+render()
