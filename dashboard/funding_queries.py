@@ -66,11 +66,13 @@ def _where(
     return " AND ".join(clauses), params
 
 
-def _district_where(ff: FundingFilters, alias: str) -> tuple[str, list]:
+def _district_where(
+    ff: FundingFilters, alias: str, column: str = "district_ars"
+) -> tuple[str, list]:
     """Clause restricting rows to the chosen districts (TRUE without a choice)."""
     if not ff.districts:
         return "TRUE", []
-    return f"{alias}.district_ars IN (SELECT unnest(?))", [list(ff.districts)]
+    return f"{alias}.{column} IN (SELECT unnest(?))", [list(ff.districts)]
 
 
 def _check_level(level: str) -> None:
@@ -215,7 +217,7 @@ def funding_by_kind(con: duckdb.DuckDBPyConnection, ff: FundingFilters) -> pd.Da
     District-precision operations count here (the kind is a district property).
     """
     where, params = _where(ff, "f")
-    dwhere, dparams = _district_where(ff, "d")
+    dwhere, dparams = _district_where(ff, "d", "ars")
     sql = f"""
         WITH pop AS (
             SELECT d.kind, sum(d.population)::BIGINT AS population

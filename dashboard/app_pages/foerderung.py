@@ -24,7 +24,6 @@ from dashboard.queries import MAP_LEVELS, Filters
 
 K_FUND, K_CATEGORY, K_GUIDELINE = "fd_fund", "fd_category", "fd_guideline"
 K_YEARS, K_LEVEL, K_INDICATOR = "fd_years", "fd_level", "fd_indicator"
-SEEDED = "_fd_seeded"
 LISTS = (("fund", K_FUND), ("category", K_CATEGORY), ("guideline", K_GUIDELINE))
 MAP_KEY = "foerderung_map"
 MAP_HEIGHT = 560
@@ -45,7 +44,9 @@ def _notice(name: str, value: object) -> None:
 
 def _seed(options: dict) -> None:
     """Put this page's URL parameters into the widget state, once per session."""
-    if st.session_state.get(SEEDED):
+    # Streamlit drops the state of widgets not drawn in a run (another page):
+    # then the URL, which keeps this page's parameters, seeds them again.
+    if all(key in st.session_state for _, key in LISTS):
         return
     for name, key in LISTS:
         allowed = options[name]
@@ -71,7 +72,6 @@ def _seed(options: dict) -> None:
             _notice(name, value)
             value = default
         st.session_state[key] = value
-    st.session_state[SEEDED] = True
 
 
 def _write_url(ff: FundingFilters, level: str, indicator: str) -> None:
