@@ -267,8 +267,8 @@ def top_beneficiaries(
     """Beneficiaries with the most eligible EUR in view (state-wide included)."""
     where, params = _operations_where(ff, "o")
     sql = f"""
-        SELECT o.beneficiary, count(*) AS operations,
-               sum(o.eligible_eur)::DECIMAL(18, 2) AS eligible_eur
+        SELECT o.beneficiary, sum(o.eligible_eur)::DECIMAL(18, 2) AS eligible_eur,
+               count(*) AS operations
         FROM {_OPERATIONS} o WHERE {where}
         GROUP BY o.beneficiary
         ORDER BY eligible_eur DESC, o.beneficiary LIMIT ?
@@ -282,12 +282,13 @@ def top_places(
     """Municipalities with the most eligible EUR (municipality precision only)."""
     where, params = _operations_where(ff, "o")
     sql = f"""
-        SELECT m.ags, m.name AS municipality, {DISTRICT_LABEL} AS district,
-               m.population, count(*) AS operations,
+        SELECT m.name AS municipality,
                sum(o.eligible_eur)::DECIMAL(18, 2) AS eligible_eur,
                -- TODO(marts): use macro per_inhabitant
                sum(o.eligible_eur)::DOUBLE / nullif(m.population, 0)
-                   AS eur_per_inhabitant
+                   AS eur_per_inhabitant,
+               count(*) AS operations, {DISTRICT_LABEL} AS district, m.population,
+               m.ags
         FROM {_OPERATIONS} o JOIN municipalities m ON m.ags = o.ags
         JOIN districts d ON d.ars = m.district_ars
         WHERE {where}
@@ -305,10 +306,10 @@ def operations_in_view(
     if not state_wide:
         where += " AND o.district_ars IS NOT NULL"
     sql = f"""
-        SELECT o.operation_id, o.name, o.beneficiary, o.start_date, o.end_date,
-               o.eligible_eur, o.eu_rate, o.fund, o.category, o.guideline,
-               o.place_raw, m.name AS municipality, o.ags,
-               {DISTRICT_LABEL} AS district, o.district_ars, o.location_precision
+        SELECT o.name, o.beneficiary, o.eligible_eur, m.name AS municipality,
+               {DISTRICT_LABEL} AS district, o.start_date, o.end_date, o.eu_rate,
+               o.fund, o.category, o.guideline, o.place_raw, o.ags, o.district_ars,
+               o.location_precision, o.operation_id
         FROM {_OPERATIONS} o
         LEFT JOIN municipalities m ON m.ags = o.ags
         LEFT JOIN districts d ON d.ars = o.district_ars

@@ -87,9 +87,8 @@ def test_page_shows_real_figures_source_and_no_demo_notice(
     assert shown["EUR je Einwohner"] == f"{float(money) / population:.2f}".replace(
         ".", ","
     )
-    assert shown["Landesweit, ohne Ort (gesondert)"] == (
-        f"{state_n} Vorhaben · {eur(state_eur)} EUR"
-    )
+    label = f"Gesondert: {state_n} landesweite Vorhaben ohne Ort"
+    assert shown[label] == f"{eur(state_eur)} EUR" == "12.035.112 EUR"
     citation = one(demo_db, "SELECT citation FROM operation_sources")[0]
     assert citation == "Liste der Vorhaben ESF Sachsen 2014–2020, Stand 30.06.2016"
     assert f"Quelle: {citation}" in [c.value for c in at.caption]

@@ -34,6 +34,9 @@ MIME = {
     "parquet": "application/vnd.apache.parquet",
 }
 SHARE_COLOURS = ("#999999", "#0072B2")  # population, money (Okabe-Ito)
+# the long source line wraps instead of covering the scale bar at the left
+ATTRIBUTION_CSS = "<style>.leaflet-control-attribution { max-width: 62%; }</style>"
+LABEL_SPOTS = ("top center", "bottom center", "middle right", "middle left")
 
 
 def _notice(name: str, value: object) -> None:
@@ -97,15 +100,16 @@ def _write_url(ff: FundingFilters, level: str, indicator: str) -> None:
 def _filters(options: dict, f: Filters) -> FundingFilters:
     """The funding filter widgets; returns the filters (districts from the sidebar)."""
     _seed(options)
+    low, high = options["year_min"], options["year_max"]
     with st.expander(t("fund.filters"), expanded=True):
-        cols = st.columns(2)
-        for col, (name, key) in zip(cols * 2, LISTS, strict=False):
+        # two rows of two: on a phone the columns stack in reading order
+        cells = [*st.columns(2), *st.columns(2)]
+        for col, (name, key) in zip(cells, LISTS, strict=False):
             col.multiselect(
                 t(f"fund.{name}"), options[name], key=key, placeholder=t("filters.all")
             )
-        low, high = options["year_min"], options["year_max"]
         if low < high:
-            cols[1].slider(t("fund.years"), low, high, key=K_YEARS)
+            cells[3].slider(t("fund.years"), low, high, key=K_YEARS)
     year_from, year_to = st.session_state.get(K_YEARS, (low, high))
     ff = FundingFilters(
         funds=tuple(st.session_state[K_FUND]),
@@ -130,21 +134,17 @@ def _kpis(areas: pd.DataFrame, state_wide: dict) -> None:
     eur = float(areas["eligible_eur"].astype(float).sum())
     population = int(areas["population"].sum())
     cells = [
-        ("fund.kpi.operations", fmt_num(int(areas["operations"].sum()))),
-        ("fund.kpi.eur", f"{fmt_num(eur)} EUR"),
-        ("fund.kpi.per_inhabitant", fmt_num(eur / population, 2)),
+        (t("fund.kpi.operations"), fmt_num(int(areas["operations"].sum()))),
+        (t("fund.kpi.eur"), f"{fmt_num(eur)} EUR"),
+        (t("fund.kpi.per_inhabitant"), fmt_num(eur / population, 2)),
         (
-            "fund.kpi.state_wide",
-            t(
-                "fund.kpi.state_wide_value",
-                n=fmt_num(state_wide["operations"]),
-                eur=fmt_num(float(state_wide["eligible_eur"])),
-            ),
+            t("fund.kpi.state_wide", n=fmt_num(state_wide["operations"])),
+            f"{fmt_num(float(state_wide['eligible_eur']))} EUR",
         ),
     ]
     with st.container(horizontal=True, gap="small"):
-        for key, value in cells:
-            st.metric(t(key), value, border=True, width="content")
+        for label, value in cells:
+            st.metric(label, value, border=True, width="content")
 
 
 def _map_values(areas: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -175,6 +175,7 @@ def _map(f: Filters, level: str, indicator: str, areas: pd.DataFrame, src: str):
         ),
     )
     opts = MapOptions(
+        extra_css=(ATTRIBUTION_CSS,),
         indicator=indicator,
         lang=language(),
         assets=_vendor(),
@@ -192,31 +193,29 @@ def _map(f: Filters, level: str, indicator: str, areas: pd.DataFrame, src: str):
 
 
 def _shares_chart(frame: pd.DataFrame, label: str) -> go.Figure:
-    """Grouped bars: share of population and share of money per group, with the gap."""
+    """Grouped bars: share of population and share of money, the gap in the label."""
+    names = [
+        f"{name}<br>{t('col.gap_pp')}: {fmt_num(gap, 1)}"
+        for name, gap in zip(frame[label], frame["gap_pp"], strict=True)
+    ]
     fig = go.Figure()
     for column, colour in zip(
         ("population_share", "money_share"), SHARE_COLOURS, strict=True
     ):
         fig.add_bar(
-            x=frame[label],
+            x=names,
             y=frame[column] * 100,
             name=t(f"fund.share_{column.split('_')[0]}"),
             marker_color=colour,
             text=[fmt_pct(v) for v in frame[column]],
             textposition="outside",
-        )
-    for row in frame.itertuples():
-        fig.add_annotation(
-            x=getattr(row, label),
-            y=max(row.population_share, row.money_share or 0) * 100 + 9,
-            text=f"{fmt_num(row.gap_pp, 1)} pp",
-            showarrow=False,
+            cliponaxis=False,
         )
     fig.update_layout(
         barmode="group",
         height=340,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0},
         separators=",." if language() == "de" else ".,",
         yaxis={"title": "%", "rangemode": "tozero"},
     )
@@ -230,16 +229,15 @@ def _settlement(ff: FundingFilters) -> None:
     by_type["settlement"] = [t(f"degurba.{c}") for c in by_type["degurba"]]
     by_kind = data.funding("funding_by_kind", ff)
     by_kind["settlement"] = [t(f"kind.{k}") for k in by_kind["kind"]]
-    columns = ["settlement", "population", "operations", "eligible_eur"]
-    columns += ["population_share", "money_share", "gap_pp", "eur_per_inhabitant"]
+    columns = ["settlement", "money_share", "population_share", "gap_pp"]
+    columns += ["eur_per_inhabitant", "eligible_eur", "operations", "population"]
     left, right = st.columns(2)
     for col, frame, title in (
-        (left, by_type, None),
+        (left, by_type, t("filters.settlement")),
         (right, by_kind, t("fund.kind")),
     ):
         with col:
-            if title:
-                st.markdown(f"**{title}**")
+            st.markdown(f"**{title}**")
             st.plotly_chart(_shares_chart(frame, "settlement"), width="stretch")
             show_table(_percent(frame[columns]), key=f"fund_{frame.columns[0]}")
     st.caption(t("fund.settlement_note"))
@@ -323,6 +321,35 @@ def _tables(ff: FundingFilters, level: str, citation: str) -> None:
     _downloads("esf_vorhaben", _with_source(operations, citation))
 
 
+def _short(name: str, width: int = 16) -> str:
+    """A long district name broken after its hyphen for a chart label."""
+    if len(name) > width and "-" in name:
+        return name.replace("-", "-<br>", 1)
+    return name
+
+
+def _padded(values: pd.Series, share: float = 0.1) -> list[float]:
+    """Axis range around ``values`` with room for the labels at both ends."""
+    low, high = float(values.min()), float(values.max())
+    pad = (high - low or 1.0) * share
+    return [low - pad, high + pad]
+
+
+def _label_spots(x: pd.Series, y: pd.Series) -> list[str]:
+    """A text position per point; close neighbours get different sides."""
+    spans = [(s.max() - s.min()) or 1.0 for s in (x, y)]
+    nx, ny = (x - x.min()) / spans[0], (y - y.min()) / spans[1]
+    spots: list[str] = []
+    for i in range(len(x)):
+        taken = {
+            spots[j]
+            for j in range(i)
+            if abs(nx.iloc[i] - nx.iloc[j]) < 0.2 and abs(ny.iloc[i] - ny.iloc[j]) < 0.1
+        }
+        spots.append(next((s for s in LABEL_SPOTS if s not in taken), LABEL_SPOTS[0]))
+    return spots
+
+
 def _versus(f: Filters, ff: FundingFilters) -> None:
     """Initiatives per 100k against EUR per inhabitant, one point per district."""
     st.subheader(t("fund.vs"))
@@ -334,15 +361,18 @@ def _versus(f: Filters, ff: FundingFilters) -> None:
     population = frame["population"].sum()
     x_avg = float(frame["eligible_eur"].astype(float).sum()) / population
     y_avg = frame["initiatives"].sum() * 1e5 / population
+    x, y = frame["eur_per_inhabitant"], frame["per_100k"]
     fig = go.Figure(
         go.Scatter(
-            x=frame["eur_per_inhabitant"],
-            y=frame["per_100k"],
+            x=x,
+            y=y,
             mode="markers+text",
-            text=frame["name"],
-            textposition="top center",
+            text=[_short(name) for name in frame["name"]],
+            customdata=frame["name"],
+            textposition=_label_spots(x, y),
+            cliponaxis=False,
             marker={"size": 11, "color": "#0072B2"},
-            hovertemplate="%{text}<br>%{x:.2f} EUR · %{y:.2f}<extra></extra>",
+            hovertemplate="%{customdata}<br>%{x:.2f} EUR · %{y:.2f}<extra></extra>",
         )
     )
     average = t("fund.average")
@@ -364,7 +394,7 @@ def _versus(f: Filters, ff: FundingFilters) -> None:
         height=480,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         separators=",." if language() == "de" else ".,",
-        xaxis_title=t("ind.eur_per_inhabitant"),
+        xaxis={"title": t("ind.eur_per_inhabitant"), "range": _padded(x)},
         yaxis_title=t("ind.per_100k"),
         showlegend=False,
     )
