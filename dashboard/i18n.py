@@ -407,6 +407,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "fund.settlement": ("Stadt und Land: Anteil am Geld gegen Anteil an der Bevölkerung", "Urban and rural: share of the money against share of the population"),
     "fund.settlement_note": ("Siedlungstyp nach EU-Verstädterungsgrad (Destatis GV-ISys); nur Vorhaben mit Gemeinde. Lücke = Anteil am Geld − Anteil an der Bevölkerung in Prozentpunkten.", "Settlement type by the EU degree of urbanisation (Destatis GV-ISys); operations with a municipality only. Gap = share of money − share of population in percentage points."),
     "fund.kind": ("Kreisfreie Städte und Landkreise", "District-free cities and rural districts"),
+    "fund.gap": ("Lücke {gap} Pp.", "gap {gap} pp"),
     "fund.share_money": ("Anteil am Geld", "Share of money"),
     "fund.share_population": ("Anteil an der Bevölkerung", "Share of population"),
     "fund.top_beneficiaries": ("Größte Begünstigte", "Largest beneficiaries"),

@@ -36,6 +36,13 @@ MIME = {
 SHARE_COLOURS = ("#999999", "#0072B2")  # population, money (Okabe-Ito)
 # the long source line wraps instead of covering the scale bar at the left
 ATTRIBUTION_CSS = "<style>.leaflet-control-attribution { max-width: 62%; }</style>"
+READ_DECIMALS = {
+    "gap_pp": 1,
+    "eur_per_inhabitant": 2,
+    "operations_per_100k": 1,
+    "per_100k": 2,
+    "eligible_eur": 0,
+}
 LABEL_SPOTS = ("top center", "bottom center", "middle right", "middle left")
 
 
@@ -195,7 +202,7 @@ def _map(f: Filters, level: str, indicator: str, areas: pd.DataFrame, src: str):
 def _shares_chart(frame: pd.DataFrame, label: str) -> go.Figure:
     """Grouped bars: share of population and share of money, the gap in the label."""
     names = [
-        f"{name}<br>{t('col.gap_pp')}: {fmt_num(gap, 1)}"
+        f"{name}<br>{t('fund.gap', gap=fmt_num(gap, 1))}"
         for name, gap in zip(frame[label], frame["gap_pp"], strict=True)
     ]
     fig = go.Figure()
@@ -239,17 +246,19 @@ def _settlement(ff: FundingFilters) -> None:
         with col:
             st.markdown(f"**{title}**")
             st.plotly_chart(_shares_chart(frame, "settlement"), width="stretch")
-            show_table(_percent(frame[columns]), key=f"fund_{frame.columns[0]}")
+            show_table(_readable(frame[columns]), key=f"fund_{frame.columns[0]}")
     st.caption(t("fund.settlement_note"))
 
 
-def _percent(frame: pd.DataFrame) -> pd.DataFrame:
-    """Shares as rounded percentages and the gap rounded, for reading."""
+def _readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Shares as percentages and rates rounded for reading (downloads keep all)."""
     out = frame.copy()
     for column in ("population_share", "money_share"):
-        out[column] = (out[column] * 100).round(1)
-    out["gap_pp"] = out["gap_pp"].round(1)
-    out["eur_per_inhabitant"] = out["eur_per_inhabitant"].round(2)
+        if column in out.columns:
+            out[column] = (out[column] * 100).round(1)
+    for column, decimals in READ_DECIMALS.items():
+        if column in out.columns:
+            out[column] = out[column].astype(float).round(decimals)
     return out
 
 
@@ -288,13 +297,11 @@ def _downloads(
 
 def _tables(ff: FundingFilters, level: str, citation: str) -> None:
     """Top beneficiaries, top places, district-only and all operations in view."""
-    left, right = st.columns(2)
-    with left:
-        st.subheader(t("fund.top_beneficiaries"))
-        show_table(data.funding("top_beneficiaries", ff), key="fund_top_b")
-    with right:
-        st.subheader(t("fund.top_places"))
-        show_table(data.funding("top_places", ff), key="fund_top_p")
+    # one below the other: long beneficiary names would hide the money column
+    st.subheader(t("fund.top_beneficiaries"))
+    show_table(_readable(data.funding("top_beneficiaries", ff)), key="fund_top_b")
+    st.subheader(t("fund.top_places"))
+    show_table(_readable(data.funding("top_places", ff)), key="fund_top_p")
     operations = data.funding("operations_in_view", ff)
     located = operations[operations["location_precision"] != "state"]
     district_only = operations[operations["location_precision"] == "district"]
@@ -307,7 +314,7 @@ def _tables(ff: FundingFilters, level: str, citation: str) -> None:
             )
         )
         if not district_only.empty:
-            show_table(district_only, height=240, key="fund_district_only")
+            show_table(_readable(district_only), height=240, key="fund_district_only")
     state = operations[operations["location_precision"] == "state"]
     st.subheader(t("fund.operations", n=fmt_num(len(operations))))
     st.caption(
@@ -317,7 +324,9 @@ def _tables(ff: FundingFilters, level: str, citation: str) -> None:
             eur=fmt_num(float(state["eligible_eur"].astype(float).sum())),
         )
     )
-    show_table(pd.concat([located, state]), height=380, key="fund_operations")
+    show_table(
+        _readable(pd.concat([located, state])), height=380, key="fund_operations"
+    )
     _downloads("esf_vorhaben", _with_source(operations, citation))
 
 
@@ -336,17 +345,28 @@ def _padded(values: pd.Series, share: float = 0.1) -> list[float]:
 
 
 def _label_spots(x: pd.Series, y: pd.Series) -> list[str]:
-    """A text position per point; close neighbours get different sides."""
-    spans = [(s.max() - s.min()) or 1.0 for s in (x, y)]
-    nx, ny = (x - x.min()) / spans[0], (y - y.min()) / spans[1]
-    spots: list[str] = []
-    for i in range(len(x)):
+    """A text position per point; close neighbours get different sides.
+
+    Points are placed from the top down, so of two neighbours the upper one
+    takes the label above; side labels are not used at the plot's edges.
+    """
+    spans = [(v.max() - v.min()) or 1.0 for v in (x, y)]
+    nx = ((x - x.min()) / spans[0]).to_numpy()
+    ny = ((y - y.min()) / spans[1]).to_numpy()
+    spots = [LABEL_SPOTS[0]] * len(nx)
+    done: list[int] = []
+    for i in sorted(range(len(nx)), key=lambda k: -ny[k]):
         taken = {
             spots[j]
-            for j in range(i)
-            if abs(nx.iloc[i] - nx.iloc[j]) < 0.2 and abs(ny.iloc[i] - ny.iloc[j]) < 0.1
+            for j in done
+            if abs(nx[i] - nx[j]) < 0.25 and abs(ny[i] - ny[j]) < 0.12
         }
-        spots.append(next((s for s in LABEL_SPOTS if s not in taken), LABEL_SPOTS[0]))
+        if nx[i] < 0.2:
+            taken.add("middle left")
+        if nx[i] > 0.8:
+            taken.add("middle right")
+        spots[i] = next((s for s in LABEL_SPOTS if s not in taken), LABEL_SPOTS[0])
+        done.append(i)
     return spots
 
 
@@ -400,7 +420,7 @@ def _versus(f: Filters, ff: FundingFilters) -> None:
     )
     st.plotly_chart(fig, width="stretch")
     st.caption(t("fund.vs_note"))
-    show_table(frame, key="fund_vs_table")
+    show_table(_readable(frame), key="fund_vs_table")
 
 
 def render() -> None:
