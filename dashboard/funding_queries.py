@@ -32,6 +32,17 @@ __all__ = [
 ]
 
 LEVELS = ("district", "municipality")
+VERSUS_COLUMNS = [
+    "name",
+    "per_100k",
+    "eur_per_inhabitant",
+    "initiatives",
+    "eligible_eur",
+    "operations",
+    "population",
+    "kind",
+    "ars",
+]
 
 
 @dataclass(frozen=True)
@@ -334,4 +345,4 @@ def initiatives_vs_funding(
         )
         .drop(columns="key")
         .sort_values("ars", ignore_index=True)
-    )
+    )[VERSUS_COLUMNS]

@@ -34,8 +34,16 @@ MIME = {
     "parquet": "application/vnd.apache.parquet",
 }
 SHARE_COLOURS = ("#999999", "#0072B2")  # population, money (Okabe-Ito)
-# the long source line wraps instead of covering the scale bar at the left
-ATTRIBUTION_CSS = "<style>.leaflet-control-attribution { max-width: 62%; }</style>"
+# The long source line wraps instead of covering the scale bar; on a phone the
+# legend and the attribution shrink so that the map stays visible.
+MAP_CSS = """<style>
+.leaflet-control-attribution { max-width: 62%; }
+@media (max-width: 500px) {
+  .sinn-legend { font-size: 10px; max-width: 170px; padding: 4px 6px; }
+  .sinn-legend-note { display: none; }
+  .leaflet-control-attribution { font-size: 9px; }
+}
+</style>"""
 READ_DECIMALS = {
     "gap_pp": 1,
     "eur_per_inhabitant": 2,
@@ -43,6 +51,9 @@ READ_DECIMALS = {
     "per_100k": 2,
     "eligible_eur": 0,
 }
+CHAR_WIDTH = 0.011  # share of the plot width one label character takes
+LINE_HEIGHT = 0.04  # share of the plot height one label line takes
+PAD = 0.14  # room left and right of the points for their labels (share of span)
 LABEL_SPOTS = ("top center", "bottom center", "middle right", "middle left")
 
 
@@ -182,7 +193,7 @@ def _map(f: Filters, level: str, indicator: str, areas: pd.DataFrame, src: str):
         ),
     )
     opts = MapOptions(
-        extra_css=(ATTRIBUTION_CSS,),
+        extra_css=(MAP_CSS,),
         indicator=indicator,
         lang=language(),
         assets=_vendor(),
@@ -337,36 +348,60 @@ def _short(name: str, width: int = 16) -> str:
     return name
 
 
-def _padded(values: pd.Series, share: float = 0.1) -> list[float]:
+def _padded(values: pd.Series, share: float = PAD) -> list[float]:
     """Axis range around ``values`` with room for the labels at both ends."""
     low, high = float(values.min()), float(values.max())
     pad = (high - low or 1.0) * share
     return [low - pad, high + pad]
 
 
-def _label_spots(x: pd.Series, y: pd.Series) -> list[str]:
-    """A text position per point; close neighbours get different sides.
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in plot shares
 
-    Points are placed from the top down, so of two neighbours the upper one
-    takes the label above; side labels are not used at the plot's edges.
+
+def _label_box(px: float, py: float, spot: str, text: str) -> Box:
+    """Where a label would sit (plot shares) for one text position."""
+    lines = text.split("<br>")
+    w = CHAR_WIDTH * max(len(line) for line in lines)
+    h = LINE_HEIGHT * len(lines)
+    gap = 0.02
+    x0, y0 = {
+        "top center": (px - w / 2, py + gap),
+        "bottom center": (px - w / 2, py - gap - h),
+        "middle right": (px + gap, py - h / 2),
+        "middle left": (px - gap - w, py - h / 2),
+    }[spot]
+    return (x0, y0, x0 + w, y0 + h)
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    """Whether two boxes overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_spots(x: pd.Series, y: pd.Series, names: list[str]) -> list[str]:
+    """A text position per point whose label hits no other label or marker.
+
+    Points are placed from the top down; a point whose every position collides
+    takes the position with the fewest collisions.
     """
     spans = [(v.max() - v.min()) or 1.0 for v in (x, y)]
     nx = ((x - x.min()) / spans[0]).to_numpy()
     ny = ((y - y.min()) / spans[1]).to_numpy()
+    dot = 0.012
+    boxes: list[Box] = [
+        (a - dot, b - dot, a + dot, b + dot) for a, b in zip(nx, ny, strict=True)
+    ]
     spots = [LABEL_SPOTS[0]] * len(nx)
-    done: list[int] = []
     for i in sorted(range(len(nx)), key=lambda k: -ny[k]):
-        taken = {
-            spots[j]
-            for j in done
-            if abs(nx[i] - nx[j]) < 0.25 and abs(ny[i] - ny[j]) < 0.12
-        }
-        if nx[i] < 0.2:
-            taken.add("middle left")
-        if nx[i] > 0.8:
-            taken.add("middle right")
-        spots[i] = next((s for s in LABEL_SPOTS if s not in taken), LABEL_SPOTS[0])
-        done.append(i)
+        others = boxes[:i] + boxes[i + 1 : len(nx)] + boxes[len(nx) :]
+
+        def hits(spot: str, i: int = i, others: list[Box] = others) -> int:
+            box = _label_box(nx[i], ny[i], spot, names[i])
+            outside = box[0] < -PAD or box[2] > 1 + PAD
+            return sum(_overlap(box, o) for o in others) + 10 * outside
+
+        spots[i] = min(LABEL_SPOTS, key=hits)  # ties: the order of LABEL_SPOTS
+        boxes.append(_label_box(nx[i], ny[i], spots[i], names[i]))
     return spots
 
 
@@ -382,14 +417,15 @@ def _versus(f: Filters, ff: FundingFilters) -> None:
     x_avg = float(frame["eligible_eur"].astype(float).sum()) / population
     y_avg = frame["initiatives"].sum() * 1e5 / population
     x, y = frame["eur_per_inhabitant"], frame["per_100k"]
+    labels_text = [_short(name) for name in frame["name"]]
     fig = go.Figure(
         go.Scatter(
             x=x,
             y=y,
             mode="markers+text",
-            text=[_short(name) for name in frame["name"]],
+            text=labels_text,
             customdata=frame["name"],
-            textposition=_label_spots(x, y),
+            textposition=_label_spots(x, y, labels_text),
             cliponaxis=False,
             marker={"size": 11, "color": "#0072B2"},
             hovertemplate="%{customdata}<br>%{x:.2f} EUR · %{y:.2f}<extra></extra>",
