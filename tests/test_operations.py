@@ -76,8 +76,9 @@ def con(ref_con):
     return ref_con
 
 
-def run(con, tmp_path: Path, rows: list[dict], name: str = "liste_esf.csv", **kw):
-    """Import one CSV list; return the report."""
+def run(con, tmp_path: Path, rows: list, name: str = "liste_esf.csv", **kw):
+    """Import one CSV list of rows or (place, district, amount) tuples; return the report."""
+    rows = [r if isinstance(r, dict) else row(*r) for r in rows]
     path = write_csv(tmp_path / name, rows)
     return import_operations(con, [path], kw.get("fund"), tmp_path)
 
@@ -196,38 +197,24 @@ def test_real_esf_list_source_and_marts(esf_db):
 # --- notations -------------------------------------------------------------------
 
 
-def test_german_notation_exact_to_the_cent(con, tmp_path):
-    run(
-        con,
-        tmp_path,
-        [
-            row("Dresden, Stadt", "Dresden, Kreisfreie Stadt", a)
-            for a in ("1580,38", "1.580,38", "775", "1.234.567,8")
-        ],
-    )
-    assert [r[4] for r in placed(con)] == [
-        Decimal("1580.38"),
-        Decimal("1580.38"),
-        Decimal("775.00"),
-        Decimal("1234567.80"),
-    ]
-
-
-def test_english_notation_exact_to_the_cent(con, tmp_path):
-    run(
-        con,
-        tmp_path,
-        [
-            row("Dresden, Stadt", "Dresden, Kreisfreie Stadt", a)
-            for a in ("3,000.00", "1580.38", "1,234,567.89", "12")
-        ],
-    )
-    assert [r[4] for r in placed(con)] == [
-        Decimal("3000.00"),
-        Decimal("1580.38"),
-        Decimal("1234567.89"),
-        Decimal("12.00"),
-    ]
+@pytest.mark.parametrize(
+    ("amounts", "expected"),
+    [
+        (
+            ("1580,38", "1.580,38", "775", "1.234.567,8"),
+            ("1580.38", "1580.38", "775.00", "1234567.80"),
+        ),
+        (
+            ("3,000.00", "1580.38", "1,234,567.89", "12"),
+            ("3000.00", "1580.38", "1234567.89", "12.00"),
+        ),
+    ],
+    ids=["german", "english"],
+)
+def test_notation_exact_to_the_cent(con, tmp_path, amounts, expected):
+    rows = [("Dresden, Stadt", "Dresden, Kreisfreie Stadt", a) for a in amounts]
+    run(con, tmp_path, rows)
+    assert [r[4] for r in placed(con)] == [Decimal(e) for e in expected]
 
 
 @pytest.mark.parametrize(
@@ -239,7 +226,7 @@ def test_english_notation_exact_to_the_cent(con, tmp_path):
     ],
 )
 def test_ambiguous_or_mixed_notation_is_refused(con, tmp_path, amounts, message):
-    rows = [row("Dresden, Stadt", "Dresden, Kreisfreie Stadt", a) for a in amounts]
+    rows = [("Dresden, Stadt", "Dresden, Kreisfreie Stadt", a) for a in amounts]
     with pytest.raises(InputError, match=message):
         run(con, tmp_path, rows)
 
@@ -259,73 +246,44 @@ def test_ambiguous_list_leaves_previous_database_untouched(tmp_path):
 # --- places ----------------------------------------------------------------------
 
 
-def test_bernsdorf_within_its_district(con, tmp_path):
-    run(
-        con,
-        tmp_path,
-        [
-            row("Bernsdorf, Stadt", "Bautzen", "1"),
-            row("Bernsdorf", "Zwickau", "2"),
-            row("Bernsdorf", "Bautzen", "3"),
-        ],
-    )
-    assert [r[1] for r in placed(con)] == ["14625030", "14524010", "14625030"]
+# (place, district) -> (ags, district_ars, precision), each matched within its district
+PLACES = {
+    "bernsdorf": [
+        (("Bernsdorf, Stadt", "Bautzen"), ("14625030", "14625", "municipality")),
+        (("Bernsdorf", "Zwickau"), ("14524010", "14524", "municipality")),
+        (("Bernsdorf", "Bautzen"), ("14625030", "14625", "municipality")),
+    ],
+    "leipzig": [
+        (("Markkleeberg, Stadt", "Leipzig"), ("14729260", "14729", "municipality")),
+        (("Leipzig, Stadt", "Leipzig, Kreisfreie Stadt"),
+         ("14713000", "14713", "municipality")),
+        (("Gibt es nicht", "Leipzig"), (None, "14729", "district")),
+        (("Gibt es nicht", "Leipzig, Kreisfreie Stadt"), (None, "14713", "district")),
+    ],
+    "successors": [
+        (("Aue, Stadt", "Erzgebirgskreis"), ("14521035", "14521", "municipality")),
+        (("Bad Schlema", "Erzgebirgskreis"), ("14521035", "14521", "municipality")),
+        (("Mylau, Stadt", "Vogtlandkreis"), ("14523340", "14523", "municipality")),
+        (("Kohren-Sahlis, Stadt", "Leipzig"), ("14729140", "14729", "municipality")),
+        # the successor lies in another district: kept at district precision
+        (("Mylau, Stadt", "Bautzen"), (None, "14625", "district")),
+    ],
+    "state": [
+        (("Sachsen", "Sachsen"), (None, None, "state")),
+        (("", "Sachsen"), (None, None, "state")),
+    ],
+}  # fmt: skip
 
 
-def test_leipzig_landkreis_and_city(con, tmp_path):
-    run(
-        con,
-        tmp_path,
-        [
-            row("Markkleeberg, Stadt", "Leipzig", "1"),
-            row("Leipzig, Stadt", "Leipzig, Kreisfreie Stadt", "2"),
-            row("Gibt es nicht", "Leipzig", "3"),
-            row("Gibt es nicht", "Leipzig, Kreisfreie Stadt", "4"),
-        ],
-    )
-    assert [r[1:4] for r in placed(con)] == [
-        ("14729260", "14729", "municipality"),
-        ("14713000", "14713", "municipality"),
-        (None, "14729", "district"),
-        (None, "14713", "district"),
-    ]
-
-
-def test_successors_and_district_fallback_report(con, tmp_path):
-    report = run(
-        con,
-        tmp_path,
-        [
-            row("Aue, Stadt", "Erzgebirgskreis", "1"),
-            row("Bad Schlema", "Erzgebirgskreis", "2"),
-            row("Mylau, Stadt", "Vogtlandkreis", "3"),
-            row("Kohren-Sahlis, Stadt", "Leipzig", "4"),
-            row(
-                "Mylau, Stadt", "Bautzen", "5"
-            ),  # the successor lies in another district
-        ],
-    )
-    assert [r[1:4] for r in placed(con)] == [
-        ("14521035", "14521", "municipality"),
-        ("14521035", "14521", "municipality"),
-        ("14523340", "14523", "municipality"),
-        ("14729140", "14729", "municipality"),
-        (None, "14625", "district"),
-    ]
-    assert report.district_only == ["Mylau, Stadt (Bautzen)"]
-    assert report.by_precision == {"district": 1, "municipality": 4}
-
-
-def test_state_wide_rows_keep_their_money(con, tmp_path):
-    run(
-        con,
-        tmp_path,
-        [row("Sachsen", "Sachsen", "1.000,50"), row("", "Sachsen", "2,00")],
-    )
-    assert placed(con) == [
-        ("Sachsen", None, None, "state", Decimal("1000.50")),
-        (None, None, None, "state", Decimal("2.00")),
-    ]
+@pytest.mark.parametrize("case", PLACES)
+def test_places_within_their_district(con, tmp_path, case):
+    cases = PLACES[case]
+    report = run(con, tmp_path, [(*where, "1.000,50") for where, _ in cases])
+    rows = placed(con)
+    assert [r[1:4] for r in rows] == [want for _, want in cases]
+    assert {r[4] for r in rows} == {Decimal("1000.50")}  # every row keeps its money
+    fallback = [f"{p} ({d})" for (p, d), want in cases if want[2] == "district"]
+    assert sorted(report.district_only) == sorted(fallback)
 
 
 def test_unusable_rows_go_to_rejects_nothing_dropped(con, tmp_path):
@@ -333,12 +291,12 @@ def test_unusable_rows_go_to_rejects_nothing_dropped(con, tmp_path):
         con,
         tmp_path,
         [
-            row("Kamenz", "Bautzen", "10,00"),
-            row("Kamenz", "Bautzen", ""),
-            row("Kamenz", "Bautzen", "zehn Euro"),
-            row("Atlantis", "", "5,00"),
-            row("", "", "5,00"),
-            row("Kamenz", "Bautzen", "10,00"),  # an identical row is a second operation
+            ("Kamenz", "Bautzen", "10,00"),
+            ("Kamenz", "Bautzen", ""),
+            ("Kamenz", "Bautzen", "zehn Euro"),
+            ("Atlantis", "", "5,00"),
+            ("", "", "5,00"),
+            ("Kamenz", "Bautzen", "10,00"),  # an identical row is a second operation
         ],
     )
     assert (report.rows, report.accepted, report.rejected) == (6, 2, 4)
@@ -366,10 +324,10 @@ def test_unusable_rows_go_to_rejects_nothing_dropped(con, tmp_path):
 
 
 def test_operation_id_is_stable_across_imports_and_notations(con, tmp_path):
-    run(con, tmp_path, [row("Kamenz", "Bautzen", "1.500,00")], name="a_esf.csv")
+    run(con, tmp_path, [("Kamenz", "Bautzen", "1.500,00")], name="a_esf.csv")
     first = con.execute("SELECT operation_id FROM operations").fetchone()[0]
     con.execute("DELETE FROM operations; DELETE FROM operation_sources")
-    run(con, tmp_path, [row("Kamenz", "Bautzen", "1,500.00")], name="b_esf.csv")
+    run(con, tmp_path, [("Kamenz", "Bautzen", "1,500.00")], name="b_esf.csv")
     assert con.execute("SELECT operation_id FROM operations").fetchone()[0] == first
 
 
@@ -439,7 +397,7 @@ def test_xlsx_with_numbered_headers(con, tmp_path):
 
 
 def test_fund_flag_and_unknown_fund(con, tmp_path):
-    rows = [row("Kamenz", "Bautzen", "1,00")]
+    rows = [("Kamenz", "Bautzen", "1,00")]
     run(con, tmp_path, rows, name="vorhaben.csv", fund="ESF Plus")
     assert con.execute("SELECT fund, citation FROM operation_sources").fetchall() == [
         ("ESF Plus", "Liste der Vorhaben ESF Plus Sachsen 2021–2027")
@@ -459,6 +417,16 @@ def test_file_without_amount_column_is_refused(con, tmp_path):
     with pytest.raises(InputError, match="missing eligible_eur"):
         run(con, tmp_path, rows)
     assert con.execute("SELECT count(*) FROM operations").fetchone() == (0,)
+
+
+def test_demo_build_holds_the_real_esf_list(demo_db):
+    with connect(demo_db, read_only=True) as con:
+        assert con.execute(
+            "SELECT count(*), sum(eligible_eur) FROM operations"
+        ).fetchone() == (5748, Decimal("177076396.59"))
+        assert con.execute("SELECT source_file FROM operation_sources").fetchall() == [
+            (ESF_LIST,)
+        ]
 
 
 def test_cli_build_with_operations(tmp_path, capsys):
