@@ -48,13 +48,17 @@ STATE_NAMES = (
 )
 _DE = r"-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
 _EN = r"-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?"
-_NUMBERED = re.compile(r"^\s*\d+(\.\d+)*\s*[.):]?\s+(?=\S)")
+_NUMBERED = re.compile(r"^\s*\d+(\.\d+)*([.):]\s*|\s+)(?=\S)")
 
-# Place keys: k1 exact spelling; k2 without suffixes (", Stadt"), Sorbian names
-# and with abbreviations spelled out; k3 the stem before any qualifier.
+# Place keys: k1 the spelling (case, spaces, a leading postal code ignored); k2
+# without suffixes (", Stadt"), Sorbian names and with abbreviations spelled out;
+# k3 the stem before any qualifier. op_rate: the co-financing rate as a number.
 _MACROS = r"""
-CREATE OR REPLACE TEMP MACRO op_k1(s) AS
-    nullif(lower(regexp_replace(trim(s), '\s+', ' ', 'g')), '');
+CREATE OR REPLACE TEMP MACRO op_k1(s) AS nullif(regexp_replace(regexp_replace(
+    lower(regexp_replace(trim(s), '\s+', ' ', 'g')), '^\d{5} ', ''), ' ?- ?', '-', 'g'),
+    '');
+CREATE OR REPLACE TEMP MACRO op_rate(s) AS
+    try_cast(replace(regexp_replace(s, '[\s%]', '', 'g'), ',', '.') AS DOUBLE);
 CREATE OR REPLACE TEMP MACRO op_letters(s) AS
     nullif(regexp_replace(s, '[^a-z0-9äöüß]', '', 'g'), '');
 CREATE OR REPLACE TEMP MACRO op_k2(s) AS op_letters(
@@ -316,8 +320,12 @@ def _stage_file(
     )
     notation = amount_notation(con, view, path.name)
     fund = _file_fund(con, view, path, fund_flag)
+    # Rates in percent: a file giving every rate as a fraction (0.8) is scaled.
+    top = con.execute(f"SELECT max(op_rate(eu_rate)) FROM {view}").fetchone()[0]
+    scale = 100 if top is not None and top <= 1 else 1
     con.execute(
-        "INSERT INTO op_files VALUES (?, ?, ?, ?)", [order, path.name, fund, notation]
+        "INSERT INTO op_files VALUES (?, ?, ?, ?, ?)",
+        [order, path.name, fund, notation, scale],
     )
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     programme, as_of = programme_from_name(path.name, fund), as_of_from_name(path.name)
@@ -399,8 +407,7 @@ WITH v AS (
         sinn_text(name) AS c_name, sinn_text(beneficiary) AS c_beneficiary,
         sinn_text(summary) AS c_summary, sinn_date(start_date) AS c_start,
         sinn_date(end_date) AS c_end,
-        try_cast(replace(regexp_replace(eu_rate, '[\s%]', '', 'g'), ',', '.') AS DOUBLE)
-            AS c_rate,
+        op_rate(eu_rate) * rate_scale AS c_rate,
         sinn_text(category) AS c_category, sinn_text(guideline) AS c_guideline,
         sinn_text(item) AS c_item
     FROM v
@@ -470,7 +477,7 @@ def _write(con: duckdb.DuckDBPyConnection, staged: list[_Staged]) -> None:
     )
     con.execute(
         "CREATE OR REPLACE TEMP VIEW op_rows AS SELECT f.source_file, f.fund, "
-        f"f.notation, s.* FROM ({views}) s JOIN op_files f USING (file_order)"
+        f"f.notation, f.rate_scale, s.* FROM ({views}) s JOIN op_files f USING (file_order)"
     )
     con.execute(_LOCATE, {"state": list(STATE_NAMES)})
     # The patterns are our constants: literal, so DuckDB compiles each regex once.
@@ -504,7 +511,7 @@ def import_operations(
         prepare_places(con)
         con.execute(
             "CREATE OR REPLACE TEMP TABLE op_files (file_order INTEGER, "
-            "source_file VARCHAR, fund VARCHAR, notation VARCHAR)"
+            "source_file VARCHAR, fund VARCHAR, notation VARCHAR, rate_scale INTEGER)"
         )
         staged = [
             _stage_file(con, Path(path), order, fund, workdir)

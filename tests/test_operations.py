@@ -268,6 +268,14 @@ PLACES = {
         # the successor lies in another district: kept at district precision
         (("Mylau, Stadt", "Bautzen"), (None, "14625", "district")),
     ],
+    "other spellings": [
+        (("01877 Bischofswerda, Stadt", "Landkreis Bautzen"),
+         ("14625040", "14625", "municipality")),
+        (("Pirna", "Sächsische Schweiz - Osterzgebirge"),
+         ("14628270", "14628", "municipality")),
+        (("Dresden", "Dresden"), ("14612000", "14612", "municipality")),
+        (("Görlitz", ""), ("14626110", "14626", "municipality")),
+    ],
     "state": [
         (("Sachsen", "Sachsen"), (None, None, "state")),
         (("", "Sachsen"), (None, None, "state")),
@@ -338,7 +346,8 @@ def test_xlsx_with_numbered_headers(con, tmp_path):
     path = tmp_path / "Liste_der_Vorhaben_EFRE_2021-2027_Stand_31.12.2023.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append([f"{i}. {h}" for i, h in enumerate(HEADERS.values(), start=1)])
+    # numbered headers as authorities write them, with and without a space
+    ws.append([f"{i}.{' ' * (i % 2)}{h}" for i, h in enumerate(HEADERS.values(), 1)])
     ws.append(
         [
             "Firma GmbH",
@@ -364,7 +373,8 @@ def test_xlsx_with_numbered_headers(con, tmp_path):
     wb.save(path)
     import_operations(con, [path], None, tmp_path)
     rows = con.execute(
-        "SELECT name, beneficiary, start_date, eligible_eur, ags, fund FROM operations "
+        "SELECT name, beneficiary, start_date, eligible_eur, eu_rate, ags, fund "
+        "FROM operations "
         "ORDER BY row_number"
     ).fetchall()
     assert rows == [
@@ -373,6 +383,7 @@ def test_xlsx_with_numbered_headers(con, tmp_path):
             "Firma GmbH",
             dt.date(2023, 2, 1),
             Decimal("1580.38"),
+            60.0,  # rates given as fractions are stored in percent
             "14521450",
             "ERDF",
         ),
@@ -381,6 +392,7 @@ def test_xlsx_with_numbered_headers(con, tmp_path):
             "Verein e. V.",
             dt.date(2024, 5, 6),
             Decimal("3000.00"),
+            60.0,
             "14628260",
             "ERDF",
         ),
