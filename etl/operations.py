@@ -341,13 +341,14 @@ def _stage_file(
     return _Staged(order, table, raw, source)
 
 
-# Places are resolved once per distinct (place, district) pair of the input.
+# Places are resolved once per distinct (place, district, postcode) of the input:
+# by the place's name within the district, else by a postcode of one municipality.
 _LOCATE = """
 CREATE OR REPLACE TEMP TABLE op_loc AS
-WITH pairs AS (SELECT DISTINCT place, district FROM op_rows),
+WITH pairs AS (SELECT DISTINCT place, district, postal_code FROM op_rows),
 clean AS (
-    SELECT place, district, sinn_text(place) AS place_raw,
-           sinn_text(district) AS district_raw
+    SELECT place, district, postal_code, sinn_text(place) AS place_raw,
+           sinn_text(district) AS district_raw, sinn_plz(postal_code) AS plz
     FROM pairs
 ), d AS (
     SELECT c.*, dk.ars AS d_ars,
@@ -359,26 +360,33 @@ clean AS (
     SELECT *, op_k1(place_raw) AS k1, op_k2(place_raw) AS k2, op_k3(place_raw) AS k3
     FROM d WHERE place_raw IS NOT NULL AND NOT is_state
 ), cand AS (
-    SELECT q.place, q.district, n.ags, n.prio, 1 AS lvl
+    SELECT q.place, q.district, q.postal_code, n.ags, n.prio, 1 AS lvl
     FROM q JOIN op_names n ON n.k1 = q.k1
     WHERE q.d_ars IS NULL OR n.district_ars = q.d_ars
     UNION ALL
-    SELECT q.place, q.district, n.ags, n.prio, 2
+    SELECT q.place, q.district, q.postal_code, n.ags, n.prio, 2
     FROM q JOIN op_names n ON n.k2 = q.k2
     WHERE q.d_ars IS NULL OR n.district_ars = q.d_ars
     UNION ALL
-    SELECT q.place, q.district, n.ags, n.prio, 3
+    SELECT q.place, q.district, q.postal_code, n.ags, n.prio, 3
     FROM q JOIN op_names n ON n.k3 = q.k3
     WHERE q.d_ars IS NULL OR n.district_ars = q.d_ars
+    UNION ALL
+    SELECT d.place, d.district, d.postal_code, p.ags, 1, 4
+    FROM d JOIN postal_codes p ON p.postal_code = d.plz
+    WHERE NOT d.is_state AND (d.d_ars IS NULL OR p.district_ars = d.d_ars)
 ), grouped AS (
-    SELECT place, district, lvl, prio, count(DISTINCT ags) AS n, min(ags) AS ags
+    SELECT place, district, postal_code, lvl, prio, count(DISTINCT ags) AS n,
+           min(ags) AS ags
     FROM cand GROUP BY ALL
 ), best AS (
-    -- the closest spelling level decides; two municipalities there: no match
-    SELECT place, district, CASE WHEN n = 1 THEN ags END AS ags FROM grouped
-    QUALIFY row_number() OVER (PARTITION BY place, district ORDER BY lvl, prio) = 1
+    -- the closest level decides; two municipalities there: no match
+    SELECT place, district, postal_code, CASE WHEN n = 1 THEN ags END AS ags
+    FROM grouped
+    QUALIFY row_number() OVER (
+        PARTITION BY place, district, postal_code ORDER BY lvl, prio) = 1
 )
-SELECT d.place, d.district, d.place_raw, d.district_raw,
+SELECT d.place, d.district, d.postal_code, d.place_raw, d.district_raw,
     CASE WHEN d.is_state THEN 'state' WHEN b.ags IS NOT NULL THEN 'municipality'
          WHEN d.d_ars IS NOT NULL THEN 'district' END AS precision,
     CASE WHEN NOT d.is_state THEN b.ags END AS ags,
@@ -387,6 +395,7 @@ SELECT d.place, d.district, d.place_raw, d.district_raw,
 FROM d
 LEFT JOIN best b
   ON b.place IS NOT DISTINCT FROM d.place AND b.district IS NOT DISTINCT FROM d.district
+ AND b.postal_code IS NOT DISTINCT FROM d.postal_code
 LEFT JOIN municipalities m ON m.ags = b.ags
 """
 
@@ -398,6 +407,7 @@ WITH v AS (
     FROM op_rows r JOIN op_loc l
       ON l.place IS NOT DISTINCT FROM r.place
      AND l.district IS NOT DISTINCT FROM r.district
+     AND l.postal_code IS NOT DISTINCT FROM r.postal_code
 ), p AS (
     SELECT *, CASE
         WHEN notation = 'de' AND regexp_full_match(a, '{de}')

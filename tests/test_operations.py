@@ -32,18 +32,19 @@ HEADERS = {
 }
 
 
-def row(place: str, district: str, amount: str, name: str = "Kurs") -> dict:
-    """One list row with German headers."""
+def row(place: str, district: str, amount: str, postal_code: str | None = None) -> dict:
+    """One list row with German headers (and a postcode column when one is given)."""
     values = {
         "beneficiary": "Träger e. V.",
-        "name": name,
+        "name": "Kurs",
         "start": "01.03.2015",
         "amount": amount,
         "rate": "80",
         "place": place,
         "district": district,
     }
-    return {HEADERS[k]: v for k, v in values.items()}
+    extra = {} if postal_code is None else {"Postleitzahl des Vorhabens": postal_code}
+    return {**{HEADERS[k]: v for k, v in values.items()}, **extra}
 
 
 @pytest.fixture(scope="module")
@@ -276,6 +277,12 @@ PLACES = {
         (("Dresden", "Dresden"), ("14612000", "14612", "municipality")),
         (("Görlitz", ""), ("14626110", "14626", "municipality")),
     ],
+    "postcode": [  # a place no register knows, placed by a one-municipality postcode
+        (("Ortsteil ohne Register", "Mittelsachsen", "09599"),
+         ("14522180", "14522", "municipality")),
+        (("Ortsteil ohne Register", "Bautzen", "01877"), (None, "14625", "district")),
+        (("Bernsdorf", "Zwickau", "09599"), ("14524010", "14524", "municipality")),
+    ],
     "state": [
         (("Sachsen", "Sachsen"), (None, None, "state")),
         (("", "Sachsen"), (None, None, "state")),
@@ -286,11 +293,12 @@ PLACES = {
 @pytest.mark.parametrize("case", PLACES)
 def test_places_within_their_district(con, tmp_path, case):
     cases = PLACES[case]
-    report = run(con, tmp_path, [(*where, "1.000,50") for where, _ in cases])
+    rows = [row(where[0], where[1], "1.000,50", *where[2:]) for where, _ in cases]
+    report = run(con, tmp_path, rows)
     rows = placed(con)
     assert [r[1:4] for r in rows] == [want for _, want in cases]
     assert {r[4] for r in rows} == {Decimal("1000.50")}  # every row keeps its money
-    fallback = [f"{p} ({d})" for (p, d), want in cases if want[2] == "district"]
+    fallback = [f"{w[0]} ({w[1]})" for w, want in cases if want[2] == "district"]
     assert sorted(report.district_only) == sorted(fallback)
 
 
