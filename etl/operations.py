@@ -52,11 +52,15 @@ _NUMBERED = re.compile(r"^\s*\d+(\.\d+)*([.):]\s*|\s+)(?=\S)")
 
 # Place keys: k1 the spelling (case, spaces, a leading postal code ignored); k2
 # without suffixes (", Stadt"), Sorbian names and with abbreviations spelled out;
-# k3 the stem before any qualifier. op_rate: the co-financing rate as a number.
+# k3 the stem before any qualifier. op_date: the dates the lists use (one
+# strptime with a list of formats); op_rate: the co-financing rate as a number.
 _MACROS = r"""
 CREATE OR REPLACE TEMP MACRO op_k1(s) AS nullif(regexp_replace(regexp_replace(
     lower(regexp_replace(trim(s), '\s+', ' ', 'g')), '^\d{5} ', ''), ' ?- ?', '-', 'g'),
     '');
+CREATE OR REPLACE TEMP MACRO op_date(s) AS CAST(try_strptime(trim(s),
+    ['%d.%m.%y', '%d.%m.%Y', '%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S'])
+    AS DATE);
 CREATE OR REPLACE TEMP MACRO op_rate(s) AS
     try_cast(replace(regexp_replace(s, '[\s%]', '', 'g'), ',', '.') AS DOUBLE);
 CREATE OR REPLACE TEMP MACRO op_letters(s) AS
@@ -415,17 +419,23 @@ WITH v AS (
         WHEN notation = 'en' AND regexp_full_match(a, '{en}')
             THEN try_cast(replace(a, ',', '') AS DECIMAL(18, 2)) END AS p_amount,
         sinn_text(name) AS c_name, sinn_text(beneficiary) AS c_beneficiary,
-        sinn_text(summary) AS c_summary, sinn_date(start_date) AS c_start,
-        sinn_date(end_date) AS c_end,
+        sinn_text(summary) AS c_summary, op_date(start_date) AS c_start,
+        op_date(end_date) AS c_end,
         op_rate(eu_rate) * rate_scale AS c_rate,
         sinn_text(category) AS c_category, sinn_text(guideline) AS c_guideline,
         sinn_text(item) AS c_item
     FROM v
 ), k AS (
     -- the same operation keeps its id in any notation, date format or file
-    SELECT *, md5(concat_ws(chr(31), fund, c_beneficiary, c_name, c_summary, c_start,
-                            c_end, p_amount, c_rate, place_raw, district_raw,
-                            c_category, c_guideline, c_item)) AS h
+    -- (empty fields hash as a marker, so no shifted value gives the same id)
+    SELECT *, md5(concat_ws(chr(31), fund, coalesce(c_beneficiary, chr(30)),
+                            coalesce(c_name, chr(30)), coalesce(c_summary, chr(30)),
+                            coalesce(CAST(c_start AS VARCHAR), chr(30)),
+                            coalesce(CAST(c_end AS VARCHAR), chr(30)), p_amount,
+                            coalesce(CAST(c_rate AS VARCHAR), chr(30)),
+                            coalesce(place_raw, chr(30)), coalesce(district_raw, chr(30)),
+                            coalesce(c_category, chr(30)), coalesce(c_guideline, chr(30)),
+                            coalesce(c_item, chr(30)))) AS h
     FROM p
 )
 SELECT file_order, row_number, source_file, h AS operation_id,

@@ -302,6 +302,17 @@ def test_places_within_their_district(con, tmp_path, case):
     assert sorted(report.district_only) == sorted(fallback)
 
 
+def test_dates_in_the_formats_lists_use(con, tmp_path):
+    rows = [row("Kamenz", "Bautzen", "1,00") for _ in range(4)]
+    starts = ("01.03.2015", "1.3.2015", "01.03.15", "2015-03-01")
+    for r, start in zip(rows, starts, strict=True):
+        r[HEADERS["start"]] = start
+    run(con, tmp_path, rows)
+    assert con.execute("SELECT DISTINCT start_date FROM operations").fetchall() == [
+        (dt.date(2015, 3, 1),)
+    ]
+
+
 def test_unusable_rows_go_to_rejects_nothing_dropped(con, tmp_path):
     report = run(
         con,
