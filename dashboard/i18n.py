@@ -25,7 +25,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.planung": ("Planung", "Planning"),
     "nav.methodik": ("Methodik & Quellen", "Methods & sources"),
     "lang.label": ("Sprache / Language", "Sprache / Language"),
-    "demo.notice": ("**Demo-Daten:** Die angezeigten Initiativen und Veranstaltungen sind erfundene Beispieldaten aus einem Generator, keine echten SINN-Daten. Gemeinden, Einwohnerzahlen und Grenzen sind echt.", "**Demo data (Demo-Daten):** the initiatives and events shown are invented sample data from a generator, not real SINN data. Municipalities, population and boundaries are real."),
+    "demo.notice": ("**Demo-Daten:** Erfunden sind die Initiativen und Veranstaltungen (Beispieldaten aus einem Generator, keine echten SINN-Daten). Echt sind die Grenzen der Gemeinden und Landkreise, die Einwohnerzahlen, die Siedlungstypen und die ESF-Vorhaben (Liste der Vorhaben ESF Sachsen 2014–2020, Stand 30.06.2016).", "**Demo data (Demo-Daten):** the initiatives and events are invented (sample data from a generator, not real SINN data). Real are the boundaries of municipalities and districts, the population figures, the settlement types and the ESF operations (Liste der Vorhaben ESF Sachsen 2014–2020, as of 30 June 2016)."),
     "demo.caption": ("Demo-Daten – keine echten SINN-Daten", "Demo data – not real SINN data"),
     "param.invalid": ("Ungültiger URL-Parameter `{name}={value}` wurde ignoriert.", "Invalid URL parameter `{name}={value}` was ignored."),
     # filters

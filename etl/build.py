@@ -206,6 +206,8 @@ def _import_operations(
     """Import the lists of operations and add their counts to ``summary``."""
     with _timed(summary, "operations"):
         report = import_operations(con, paths, fund, workdir)
+    if not paths:
+        return  # the empty tables and marts exist; nothing to count
     summary.inputs += report.inputs
     summary.rows_read += report.rows
     summary.accepted["operations"] = report.accepted

@@ -48,13 +48,21 @@ STATE_NAMES = (
 )
 _DE = r"-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
 _EN = r"-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?"
-_NUMBERED = re.compile(r"^\s*\d+(\.\d+)*\s*[.):]?\s+(?=\S)")
+_NUMBERED = re.compile(r"^\s*\d+(\.\d+)*([.):]\s*|\s+)(?=\S)")
 
-# Place keys: k1 exact spelling; k2 without suffixes (", Stadt"), Sorbian names
-# and with abbreviations spelled out; k3 the stem before any qualifier.
+# Place keys: k1 the spelling (case, spaces, a leading postal code ignored); k2
+# without suffixes (", Stadt"), Sorbian names and with abbreviations spelled out;
+# k3 the stem before any qualifier. op_date: the dates the lists use (one
+# strptime with a list of formats); op_rate: the co-financing rate as a number.
 _MACROS = r"""
-CREATE OR REPLACE TEMP MACRO op_k1(s) AS
-    nullif(lower(regexp_replace(trim(s), '\s+', ' ', 'g')), '');
+CREATE OR REPLACE TEMP MACRO op_k1(s) AS nullif(regexp_replace(regexp_replace(
+    lower(regexp_replace(trim(s), '\s+', ' ', 'g')), '^\d{5} ', ''), ' ?- ?', '-', 'g'),
+    '');
+CREATE OR REPLACE TEMP MACRO op_date(s) AS CAST(try_strptime(trim(s),
+    ['%d.%m.%y', '%d.%m.%Y', '%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S'])
+    AS DATE);
+CREATE OR REPLACE TEMP MACRO op_rate(s) AS
+    try_cast(replace(regexp_replace(s, '[\s%]', '', 'g'), ',', '.') AS DOUBLE);
 CREATE OR REPLACE TEMP MACRO op_letters(s) AS
     nullif(regexp_replace(s, '[^a-z0-9äöüß]', '', 'g'), '');
 CREATE OR REPLACE TEMP MACRO op_k2(s) AS op_letters(
@@ -234,7 +242,8 @@ def amount_notation(con: duckdb.DuckDBPyConnection, table: str, name: str) -> st
             SELECT regexp_replace(eligible_eur, '[\\s€]|EUR', '', 'g') AS a
             FROM {table} WHERE sinn_given(eligible_eur)
         ), c AS (
-            SELECT a, regexp_full_match(a, $de) AS de, regexp_full_match(a, $en) AS en,
+            SELECT a, regexp_full_match(a, '{_DE}') AS de,
+                   regexp_full_match(a, '{_EN}') AS en,
                    regexp_matches(a, '[.,]') AS sep
             FROM v
         )
@@ -245,8 +254,7 @@ def amount_notation(con: duckdb.DuckDBPyConnection, table: str, name: str) -> st
                any_value(a) FILTER (WHERE en AND NOT de),
                any_value(a) FILTER (WHERE de AND en AND sep)
         FROM c
-        """,
-        {"de": _DE, "en": _EN},
+        """
     ).fetchone()
     if de_only and en_only:
         raise ingest.InputError(
@@ -287,34 +295,45 @@ def _file_fund(
     )
 
 
+@dataclass
+class _Staged:
+    """One list staged as a view of canonical text columns over its source table."""
+
+    order: int
+    table: str
+    raw: str
+    source: dict
+
+
 def _stage_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     order: int,
     fund_flag: str | None,
     workdir: Path,
-) -> dict:
-    """Read one list into ``op_rows``; return its ``operation_sources`` row."""
+) -> _Staged:
+    """Read one list, decide its notation and fund; nothing is copied yet."""
     table = ingest.read_input(con, path, workdir)
     _strip_numbered_headers(con, table)
     _check_headers(con, table, path.name)
     select, raw = ingest.canonical_select(con, table, OPERATION_ALIASES)
+    view = f"op_src_{int(order)}"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE op_file AS SELECT s.{ingest.ROW} AS row_number, "
-        f"{raw} AS raw, {select} FROM {table} s"
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT CAST({int(order)} AS INTEGER) "
+        f"AS file_order, s.{ingest.ROW} AS row_number, {select} FROM {table} s"
     )
-    con.execute(f"DROP TABLE {table}")
-    notation = amount_notation(con, "op_file", path.name)
-    fund = _file_fund(con, "op_file", path, fund_flag)
+    notation = amount_notation(con, view, path.name)
+    fund = _file_fund(con, view, path, fund_flag)
+    # Rates in percent: a file giving every rate as a fraction (0.8) is scaled.
+    top = con.execute(f"SELECT max(op_rate(eu_rate)) FROM {view}").fetchone()[0]
+    scale = 100 if top is not None and top <= 1 else 1
     con.execute(
-        "INSERT INTO op_rows SELECT ? AS file_order, ? AS source_file, ? AS fund, "
-        "? AS notation, * EXCLUDE (fund, extra) FROM op_file",
-        [order, path.name, fund, notation],
+        "INSERT INTO op_files VALUES (?, ?, ?, ?, ?)",
+        [order, path.name, fund, notation, scale],
     )
-    rows = con.execute("SELECT count(*) FROM op_file").fetchone()[0]
-    con.execute("DROP TABLE op_file")
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     programme, as_of = programme_from_name(path.name, fund), as_of_from_name(path.name)
-    return {
+    source = {
         "source_file": path.name,
         "fund": fund,
         "programme": programme,
@@ -323,78 +342,109 @@ def _stage_file(
         "rows": rows,
         "sha256": sha256(path),
     }
+    return _Staged(order, table, raw, source)
 
 
-def _create_rows_table(con: duckdb.DuckDBPyConnection) -> None:
-    """The staging table of all lists: file metadata plus canonical text columns."""
-    columns = ", ".join(f"{c} VARCHAR" for c in OPERATION_ALIASES if c != "fund")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE op_rows (file_order INTEGER, source_file VARCHAR, "
-        f"fund VARCHAR, notation VARCHAR, row_number BIGINT, raw VARCHAR, {columns})"
-    )
-
-
-_PARSE = r"""
-CREATE OR REPLACE TEMP TABLE op_val AS
-WITH p AS (
-    SELECT *, sinn_text(place) AS place_raw, sinn_text(district) AS district_raw,
-        regexp_replace(eligible_eur, '[\s€]|EUR', '', 'g') AS a
-    FROM op_rows
-), parsed AS (
-    SELECT p.*, CASE
-        WHEN notation = 'de' AND regexp_full_match(a, $de)
-            THEN try_cast(replace(replace(a, '.', ''), ',', '.') AS DECIMAL(18, 2))
-        WHEN notation = 'en' AND regexp_full_match(a, $en)
-            THEN try_cast(replace(a, ',', '') AS DECIMAL(18, 2)) END AS p_amount,
-        coalesce(op_k1(district_raw) IN (SELECT unnest($state)),
-                 district_raw IS NULL AND op_k1(place_raw) IN (SELECT unnest($state)))
-            AS is_state,
-        dk.ars AS d_ars
-    FROM p LEFT JOIN op_districts dk ON dk.k = op_k1(p.district_raw)
-)
-SELECT * EXCLUDE (a) FROM parsed
-"""
-
-_MATCH = """
-CREATE OR REPLACE TEMP TABLE op_match AS
-WITH q AS (
-    SELECT DISTINCT place_raw, d_ars, op_k1(place_raw) AS k1, op_k2(place_raw) AS k2,
-           op_k3(place_raw) AS k3
-    FROM op_val WHERE place_raw IS NOT NULL AND NOT is_state
+# Places are resolved once per distinct (place, district, postcode) of the input:
+# by the place's name within the district, else by a postcode of one municipality.
+_LOCATE = """
+CREATE OR REPLACE TEMP TABLE op_loc AS
+WITH pairs AS (SELECT DISTINCT place, district, postal_code FROM op_rows),
+clean AS (
+    SELECT place, district, postal_code, sinn_text(place) AS place_raw,
+           sinn_text(district) AS district_raw, sinn_plz(postal_code) AS plz
+    FROM pairs
+), d AS (
+    SELECT c.*, dk.ars AS d_ars,
+        coalesce(op_k1(c.district_raw) IN (SELECT unnest($state)),
+                 c.district_raw IS NULL AND op_k1(c.place_raw) IN (SELECT unnest($state)))
+            AS is_state
+    FROM clean c LEFT JOIN op_districts dk ON dk.k = op_k1(c.district_raw)
+), q AS (
+    SELECT *, op_k1(place_raw) AS k1, op_k2(place_raw) AS k2, op_k3(place_raw) AS k3
+    FROM d WHERE place_raw IS NOT NULL AND NOT is_state
 ), cand AS (
-    SELECT q.place_raw, q.d_ars, n.ags, n.prio, l.lvl
-    FROM q, (VALUES (1), (2), (3)) l(lvl), op_names n
-    WHERE (q.d_ars IS NULL OR n.district_ars = q.d_ars)
-      AND CASE l.lvl WHEN 1 THEN n.k1 = q.k1 WHEN 2 THEN n.k2 = q.k2
-                     ELSE n.k3 = q.k3 END
+    SELECT q.place, q.district, q.postal_code, n.ags, n.prio, 1 AS lvl
+    FROM q JOIN op_names n ON n.k1 = q.k1
+    WHERE q.d_ars IS NULL OR n.district_ars = q.d_ars
+    UNION ALL
+    SELECT q.place, q.district, q.postal_code, n.ags, n.prio, 2
+    FROM q JOIN op_names n ON n.k2 = q.k2
+    WHERE q.d_ars IS NULL OR n.district_ars = q.d_ars
+    UNION ALL
+    SELECT q.place, q.district, q.postal_code, n.ags, n.prio, 3
+    FROM q JOIN op_names n ON n.k3 = q.k3
+    WHERE q.d_ars IS NULL OR n.district_ars = q.d_ars
+    UNION ALL
+    SELECT d.place, d.district, d.postal_code, p.ags, 1, 4
+    FROM d JOIN postal_codes p ON p.postal_code = d.plz
+    WHERE NOT d.is_state AND (d.d_ars IS NULL OR p.district_ars = d.d_ars)
 ), grouped AS (
-    SELECT place_raw, d_ars, lvl, prio, count(DISTINCT ags) AS n, min(ags) AS ags
+    SELECT place, district, postal_code, lvl, prio, count(DISTINCT ags) AS n,
+           min(ags) AS ags
     FROM cand GROUP BY ALL
 ), best AS (
-    SELECT *, row_number() OVER (PARTITION BY place_raw, d_ars ORDER BY lvl, prio) AS rk
+    -- the closest level decides; two municipalities there: no match
+    SELECT place, district, postal_code, CASE WHEN n = 1 THEN ags END AS ags
     FROM grouped
+    QUALIFY row_number() OVER (
+        PARTITION BY place, district, postal_code ORDER BY lvl, prio) = 1
 )
-SELECT place_raw, d_ars, ags FROM best WHERE rk = 1 AND n = 1
+SELECT d.place, d.district, d.postal_code, d.place_raw, d.district_raw,
+    CASE WHEN d.is_state THEN 'state' WHEN b.ags IS NOT NULL THEN 'municipality'
+         WHEN d.d_ars IS NOT NULL THEN 'district' END AS precision,
+    CASE WHEN NOT d.is_state THEN b.ags END AS ags,
+    CASE WHEN d.is_state THEN NULL ELSE coalesce(m.district_ars, d.d_ars) END
+        AS district_ars
+FROM d
+LEFT JOIN best b
+  ON b.place IS NOT DISTINCT FROM d.place AND b.district IS NOT DISTINCT FROM d.district
+ AND b.postal_code IS NOT DISTINCT FROM d.postal_code
+LEFT JOIN municipalities m ON m.ags = b.ags
 """
 
-_ACCEPT = """
+_OUT = r"""
 CREATE OR REPLACE TEMP TABLE op_out AS
-WITH placed AS (
-    SELECT v.*, CASE WHEN NOT v.is_state THEN mt.ags END AS m_ags,
-        CASE WHEN v.is_state THEN 'state' WHEN mt.ags IS NOT NULL THEN 'municipality'
-             WHEN v.d_ars IS NOT NULL THEN 'district' END AS precision
-    FROM op_val v
-    LEFT JOIN op_match mt
-      ON mt.place_raw = v.place_raw AND mt.d_ars IS NOT DISTINCT FROM v.d_ars
-), keyed AS (
-    SELECT *, md5(concat_ws(chr(31), fund, beneficiary, name, summary, start_date,
-                            end_date, CAST(p_amount AS VARCHAR), eu_rate, place_raw,
-                            district_raw, category, guideline, item)) AS h
-    FROM placed
+WITH v AS (
+    SELECT r.*, l.place_raw, l.district_raw, l.ags, l.district_ars, l.precision,
+        regexp_replace(r.eligible_eur, '[\s€]|EUR', '', 'g') AS a
+    FROM op_rows r JOIN op_loc l
+      ON l.place IS NOT DISTINCT FROM r.place
+     AND l.district IS NOT DISTINCT FROM r.district
+     AND l.postal_code IS NOT DISTINCT FROM r.postal_code
+), p AS (
+    SELECT *, CASE
+        WHEN notation = 'de' AND regexp_full_match(a, '{de}')
+            THEN try_cast(replace(replace(a, '.', ''), ',', '.') AS DECIMAL(18, 2))
+        WHEN notation = 'en' AND regexp_full_match(a, '{en}')
+            THEN try_cast(replace(a, ',', '') AS DECIMAL(18, 2)) END AS p_amount,
+        sinn_text(name) AS c_name, sinn_text(beneficiary) AS c_beneficiary,
+        sinn_text(summary) AS c_summary, op_date(start_date) AS c_start,
+        op_date(end_date) AS c_end,
+        op_rate(eu_rate) * rate_scale AS c_rate,
+        sinn_text(category) AS c_category, sinn_text(guideline) AS c_guideline,
+        sinn_text(item) AS c_item
+    FROM v
+), k AS (
+    -- the same operation keeps its id in any notation, date format or file
+    -- (empty fields hash as a marker, so no shifted value gives the same id)
+    SELECT *, md5(concat_ws(chr(31), fund, coalesce(c_beneficiary, chr(30)),
+                            coalesce(c_name, chr(30)), coalesce(c_summary, chr(30)),
+                            coalesce(CAST(c_start AS VARCHAR), chr(30)),
+                            coalesce(CAST(c_end AS VARCHAR), chr(30)), p_amount,
+                            coalesce(CAST(c_rate AS VARCHAR), chr(30)),
+                            coalesce(place_raw, chr(30)), coalesce(district_raw, chr(30)),
+                            coalesce(c_category, chr(30)), coalesce(c_guideline, chr(30)),
+                            coalesce(c_item, chr(30)))) AS h
+    FROM p
 )
-SELECT *, CASE
-        WHEN p_amount IS NULL THEN 'unparseable_value'
-        WHEN precision IS NULL THEN 'no_location' END AS reason,
+SELECT file_order, row_number, source_file, h AS operation_id,
+    c_name AS name, c_beneficiary AS beneficiary, c_summary AS summary,
+    c_start AS start_date, c_end AS end_date, p_amount AS eligible_eur, c_rate AS eu_rate,
+    c_category AS category, c_guideline AS guideline, c_item AS item, fund, place_raw,
+    district_raw, ags, district_ars, precision AS location_precision,
+    CASE WHEN p_amount IS NULL THEN 'unparseable_value'
+         WHEN precision IS NULL THEN 'no_location' END AS reason,
     CASE
         WHEN p_amount IS NULL AND NOT sinn_given(eligible_eur) THEN 'eligible_eur: empty'
         WHEN p_amount IS NULL THEN 'eligible_eur: ' || left(eligible_eur, 60)
@@ -404,31 +454,23 @@ SELECT *, CASE
             THEN 'no place and no district given'
         WHEN precision IS NULL THEN 'place ' || coalesce(left(place_raw, 80), '-')
             || ' / district ' || coalesce(left(district_raw, 80), '-')
-            || ' not found in Saxony' END AS detail,
-    h || CASE WHEN row_number() OVER (PARTITION BY h ORDER BY file_order, row_number) > 1
-              THEN '-' || row_number() OVER (PARTITION BY h ORDER BY file_order, row_number)
-              ELSE '' END AS operation_id
-FROM keyed
+            || ' not found in Saxony' END AS detail
+FROM k
 """
 
-_INSERT = """
-INSERT INTO operations BY NAME
-SELECT o.operation_id, sinn_text(o.name) AS name, sinn_text(o.beneficiary) AS beneficiary,
-    sinn_text(o.summary) AS summary, sinn_date(o.start_date) AS start_date,
-    sinn_date(o.end_date) AS end_date, o.p_amount AS eligible_eur,
-    try_cast(replace(regexp_replace(o.eu_rate, '[\\s%]', '', 'g'), ',', '.') AS DOUBLE)
-        AS eu_rate,
-    sinn_text(o.category) AS category, sinn_text(o.guideline) AS guideline,
-    sinn_text(o.item) AS item, o.fund, o.place_raw, o.district_raw, o.m_ags AS ags,
-    CASE WHEN o.precision = 'municipality' THEN m.district_ars
-         WHEN o.precision = 'district' THEN o.d_ars END AS district_ars,
-    o.precision AS location_precision, o.source_file, o.row_number
-FROM op_out o LEFT JOIN municipalities m ON m.ags = o.m_ags
-WHERE o.reason IS NULL
-ORDER BY o.file_order, o.row_number;
-INSERT INTO rejects
-SELECT 'operation', source_file, row_number, reason, detail, raw
-FROM op_out WHERE reason IS NOT NULL ORDER BY file_order, row_number;
+# Identical rows are distinct operations: the second and later get a suffix. Only
+# the few repeated ids are ranked, not the whole table.
+_REPEATS = """
+UPDATE op_out SET operation_id = op_out.operation_id || '-' || r.rk
+FROM (
+    SELECT file_order, row_number,
+           row_number() OVER (PARTITION BY operation_id ORDER BY file_order, row_number)
+               AS rk
+    FROM op_out
+    WHERE operation_id IN (
+        SELECT operation_id FROM op_out GROUP BY 1 HAVING count(*) > 1)
+) r
+WHERE r.rk > 1 AND op_out.file_order = r.file_order AND op_out.row_number = r.row_number
 """
 
 _FACTS = """
@@ -448,6 +490,33 @@ def build_facts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_FACTS)
 
 
+def _write(con: duckdb.DuckDBPyConnection, staged: list[_Staged]) -> None:
+    """Parse and place every staged row; insert operations and rejects."""
+    views = " UNION ALL ".join(
+        f"SELECT * EXCLUDE (fund, extra) FROM op_src_{s.order}" for s in staged
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW op_rows AS SELECT f.source_file, f.fund, "
+        f"f.notation, f.rate_scale, s.* FROM ({views}) s JOIN op_files f USING (file_order)"
+    )
+    con.execute(_LOCATE, {"state": list(STATE_NAMES)})
+    # The patterns are our constants: literal, so DuckDB compiles each regex once.
+    con.execute(_OUT.format(de=_DE, en=_EN))
+    con.execute(_REPEATS)
+    con.execute(
+        "INSERT INTO operations BY NAME SELECT * EXCLUDE (file_order, reason, detail) "
+        "FROM op_out WHERE reason IS NULL"
+    )
+    for s in staged:
+        # The raw row is rebuilt from the source table for rejected rows only.
+        con.execute(
+            f"INSERT INTO rejects SELECT 'operation', o.source_file, o.row_number, "
+            f"o.reason, o.detail, {s.raw} FROM op_out o JOIN {s.table} s "
+            f"ON o.row_number = s.{ingest.ROW} "
+            f"WHERE o.file_order = {int(s.order)} AND o.reason IS NOT NULL"
+        )
+
+
 def import_operations(
     con: duckdb.DuckDBPyConnection,
     paths: Sequence[Path],
@@ -458,39 +527,56 @@ def import_operations(
     if fund is not None and normalise_fund(fund) is None:
         raise ingest.InputError(f"--fund {fund!r}: use ESF, ERDF or 'ESF Plus'")
     report = OperationsReport()
-    prepare_places(con)
-    _create_rows_table(con)
-    for order, path in enumerate(paths, start=1):
-        source = _stage_file(con, Path(path), order, fund, workdir)
+    if paths:
+        prepare_places(con)
         con.execute(
-            "INSERT INTO operation_sources BY NAME SELECT * FROM (VALUES "
-            "(?, ?, ?, CAST(? AS DATE), ?, ?, ?)) t(source_file, fund, programme, as_of, "
-            "citation, rows, sha256)",
-            list(source.values()),
+            "CREATE OR REPLACE TEMP TABLE op_files (file_order INTEGER, "
+            "source_file VARCHAR, fund VARCHAR, notation VARCHAR, rate_scale INTEGER)"
         )
-        report.inputs.append({"kind": KIND, "path": str(path), "rows": source["rows"]})
-        report.rows += source["rows"]
-    con.execute(_PARSE, {"de": _DE, "en": _EN, "state": list(STATE_NAMES)})
-    con.execute(_MATCH)
-    con.execute(_ACCEPT)
-    con.execute(_INSERT)
+        staged = [
+            _stage_file(con, Path(path), order, fund, workdir)
+            for order, path in enumerate(paths, start=1)
+        ]
+        for s in staged:
+            con.execute(
+                "INSERT INTO operation_sources BY NAME SELECT * FROM (VALUES "
+                "(?, ?, ?, CAST(? AS DATE), ?, ?, ?)) t(source_file, fund, programme, "
+                "as_of, citation, rows, sha256)",
+                list(s.source.values()),
+            )
+            report.inputs.append(
+                {
+                    "kind": KIND,
+                    "path": s.source["source_file"],
+                    "rows": s.source["rows"],
+                }
+            )
+            report.rows += s.source["rows"]
+        _write(con, staged)
+        _summarise(con, report)
+        con.execute("DROP VIEW op_rows; DROP TABLE op_loc; DROP TABLE op_out")
+        for s in staged:
+            con.execute(f"DROP VIEW op_src_{s.order}; DROP TABLE {s.table}")
+    build_facts(con)
+    return report
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, report: OperationsReport) -> None:
+    """Fill the report's counts and the places kept at district precision."""
     report.accepted = con.execute(
         "SELECT count(*) FROM op_out WHERE reason IS NULL"
     ).fetchone()[0]
     report.rejected = report.rows - report.accepted
     report.by_precision = dict(
         con.execute(
-            "SELECT location_precision, count(*) FROM operations GROUP BY 1 ORDER BY 1"
+            "SELECT location_precision, count(*) FROM op_out WHERE reason IS NULL "
+            "GROUP BY 1 ORDER BY 1"
         ).fetchall()
     )
     report.district_only = [
         f"{p} ({d})"
         for p, d in con.execute(
             "SELECT DISTINCT coalesce(place_raw, '-'), district_raw FROM op_out "
-            "WHERE reason IS NULL AND precision = 'district' ORDER BY 2, 1"
+            "WHERE reason IS NULL AND location_precision = 'district' ORDER BY 2, 1"
         ).fetchall()
     ]
-    for table in ("op_rows", "op_val", "op_match", "op_out"):
-        con.execute(f"DROP TABLE {table}")
-    build_facts(con)
-    return report
