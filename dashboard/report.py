@@ -16,6 +16,7 @@ import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 import duckdb
@@ -618,8 +619,10 @@ def _sites_table(facts: dict, lang: str, styles: dict) -> Table | Paragraph:
     return table
 
 
-def build_pdf(ctx: ReportContext, facts: dict, map_png: bytes, out: Path) -> None:
-    """Lay out the page(s) and write the PDF to ``out``."""
+def build_pdf(
+    ctx: ReportContext, facts: dict, map_png: bytes, out: Path | BinaryIO
+) -> None:
+    """Lay out the page(s) and write the PDF to ``out`` (a path or a binary file)."""
     _fonts()
     lang, styles = ctx.lang, _styles()
     name = facts["name"]
@@ -708,7 +711,7 @@ def build_pdf(ctx: ReportContext, facts: dict, map_png: bytes, out: Path) -> Non
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
-        str(out),
+        str(out) if isinstance(out, Path) else out,
         pagesize=A4,
         leftMargin=14 * mm,
         rightMargin=14 * mm,
@@ -722,6 +725,14 @@ def build_pdf(ctx: ReportContext, facts: dict, map_png: bytes, out: Path) -> Non
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
 
 
+def _render(
+    con: duckdb.DuckDBPyConnection, ctx: ReportContext, ars: str, out: Path | BinaryIO
+) -> None:
+    """Gather the district's figures, draw its map and write its PDF to ``out``."""
+    facts = district_facts(con, ctx, ars)
+    build_pdf(ctx, facts, render_map(ctx, facts), out)
+
+
 def write_report(
     con: duckdb.DuckDBPyConnection,
     ars: str,
@@ -731,18 +742,15 @@ def write_report(
 ) -> Path:
     """Write the report of district ``ars`` to ``out`` (a PDF file)."""
     ctx = ctx or load_context(con, lang)
-    facts = district_facts(con, ctx, ars)
     out.parent.mkdir(parents=True, exist_ok=True)
-    build_pdf(ctx, facts, render_map(ctx, facts), out)
+    _render(con, ctx, ars, out)
     return out
 
 
 def report_bytes(con: duckdb.DuckDBPyConnection, ars: str, lang: str = "de") -> bytes:
     """The PDF of one district as bytes (for a download button)."""
     buffer = io.BytesIO()
-    ctx = load_context(con, lang)
-    facts = district_facts(con, ctx, ars)
-    build_pdf(ctx, facts, render_map(ctx, facts), buffer)
+    _render(con, load_context(con, lang), ars, buffer)
     return buffer.getvalue()
 
 

@@ -62,3 +62,16 @@ def test_foerderung_phone(server: str, browser) -> None:
         assert width <= 390, width  # nothing pushes the page sideways
     finally:
         context.close()
+
+
+def test_regionen_downloads_the_district_report(server: str, page) -> None:
+    page.goto(f"{server}/regionen?district=14730")
+    settle(page)
+    button = page.get_by_role("button", name="Kreisdossier als PDF")
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "kreisdossier_14730.pdf"
+    pdf = Path(download.path()).read_bytes()
+    assert pdf.startswith(b"%PDF-") and b"DejaVuSans" in pdf
+    assert page.locator(ERRORS).count() == 0

@@ -221,3 +221,18 @@ def test_english_and_refusals(demo_db: Path, tmp_path: Path) -> None:
     assert "unknown district ARS '99999'" in bad.stderr
     missing = run_report("14612", "--out", str(out), "--db", str(tmp_path / "no.db"))
     assert missing.returncode == 2 and "not found" in missing.stderr
+
+
+def test_report_bytes_in_memory(
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The download button's PDF: bytes in memory, no file written anywhere."""
+    from dashboard.report import report_bytes
+
+    monkeypatch.chdir(tmp_path)
+    with connect(demo_db, read_only=True) as con:
+        pdf = report_bytes(con, "14612", "en")
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "x.pdf").write_bytes(pdf)
+    assert "District report Dresden" in pdf_text(tmp_path / "x.pdf")
