@@ -179,6 +179,56 @@ def funding_state_wide(con: duckdb.DuckDBPyConnection, ff: FundingFilters) -> di
     return {"operations": n, "eligible_eur": eur}
 
 
+# group -> (population table, its alias, its district column, join to the money):
+# type is known for municipality-precision money only, the district kind for all
+# money with a district.
+_GROUPS = {
+    "degurba": ("municipalities m", "m", "district_ars", "m.ags = f.ags"),
+    "kind": ("districts d", "d", "ars", "d.ars = f.district_ars"),
+}
+
+
+def _money_vs_population(
+    con: duckdb.DuckDBPyConnection, ff: FundingFilters, group: str
+) -> pd.DataFrame:
+    """Money and population per ``group``: shares, gap in pp and EUR per inhabitant."""
+    table, alias, district_column, join = _GROUPS[group]
+    where, params = _where(ff, "f")
+    dwhere, dparams = _district_where(ff, alias, district_column)
+    column = f"{alias}.{group}"
+    sql = f"""
+        WITH pop AS (
+            SELECT {column}, sum({alias}.population)::BIGINT AS population
+            FROM {table} WHERE {dwhere} GROUP BY {column}
+        ),
+        money AS (
+            SELECT {column}, sum(f.operations)::BIGINT AS operations,
+                   sum(f.eligible_eur)::DECIMAL(18, 2) AS eligible_eur
+            FROM funding_facts f JOIN {table} ON {join}
+            WHERE {where} AND {dwhere} GROUP BY {column}
+        ),
+        joined AS (
+            SELECT pop.{group}, pop.population,
+                   coalesce(money.operations, 0)::BIGINT AS operations,
+                   coalesce(money.eligible_eur, 0)::DECIMAL(18, 2) AS eligible_eur
+            FROM pop LEFT JOIN money USING ({group})
+        ),
+        shares AS (
+            SELECT *,
+                   -- TODO(marts): use macro share
+                   population / sum(population) OVER () AS population_share,
+                   eligible_eur::DOUBLE
+                       / nullif(sum(eligible_eur) OVER (), 0) AS money_share
+            FROM joined
+        )
+        -- TODO(marts): use macros gap_pp and per_inhabitant
+        SELECT *, (money_share - population_share) * 100 AS gap_pp,
+               eligible_eur::DOUBLE / nullif(population, 0) AS eur_per_inhabitant
+        FROM shares ORDER BY {group}
+        """
+    return con.execute(sql, dparams + params + dparams).df()
+
+
 def funding_by_settlement(
     con: duckdb.DuckDBPyConnection, ff: FundingFilters
 ) -> pd.DataFrame:
@@ -187,39 +237,7 @@ def funding_by_settlement(
     Only municipality-precision operations can be given a settlement type;
     ``gap_pp`` = money share − population share in percentage points.
     """
-    where, params = _where(ff, "f")
-    dwhere, dparams = _district_where(ff, "m")
-    sql = f"""
-        WITH pop AS (
-            SELECT m.degurba, sum(m.population)::BIGINT AS population
-            FROM municipalities m WHERE {dwhere} GROUP BY m.degurba
-        ),
-        money AS (
-            SELECT m.degurba, sum(f.operations)::BIGINT AS operations,
-                   sum(f.eligible_eur)::DECIMAL(18, 2) AS eligible_eur
-            FROM funding_facts f JOIN municipalities m ON m.ags = f.ags
-            WHERE {where} AND {dwhere} GROUP BY m.degurba
-        ),
-        joined AS (
-            SELECT pop.degurba, pop.population,
-                   coalesce(money.operations, 0)::BIGINT AS operations,
-                   coalesce(money.eligible_eur, 0)::DECIMAL(18, 2) AS eligible_eur
-            FROM pop LEFT JOIN money USING (degurba)
-        ),
-        shares AS (
-            SELECT *,
-                   -- TODO(marts): use macro share
-                   population / sum(population) OVER () AS population_share,
-                   eligible_eur::DOUBLE
-                       / nullif(sum(eligible_eur) OVER (), 0) AS money_share
-            FROM joined
-        )
-        -- TODO(marts): use macro gap_pp
-        SELECT *, (money_share - population_share) * 100 AS gap_pp,
-               eligible_eur::DOUBLE / nullif(population, 0) AS eur_per_inhabitant
-        FROM shares ORDER BY degurba
-        """
-    return con.execute(sql, dparams + params + dparams).df()
+    return _money_vs_population(con, ff, "degurba")
 
 
 def funding_by_kind(con: duckdb.DuckDBPyConnection, ff: FundingFilters) -> pd.DataFrame:
@@ -227,39 +245,7 @@ def funding_by_kind(con: duckdb.DuckDBPyConnection, ff: FundingFilters) -> pd.Da
 
     District-precision operations count here (the kind is a district property).
     """
-    where, params = _where(ff, "f")
-    dwhere, dparams = _district_where(ff, "d", "ars")
-    sql = f"""
-        WITH pop AS (
-            SELECT d.kind, sum(d.population)::BIGINT AS population
-            FROM districts d WHERE {dwhere} GROUP BY d.kind
-        ),
-        money AS (
-            SELECT d.kind, sum(f.operations)::BIGINT AS operations,
-                   sum(f.eligible_eur)::DECIMAL(18, 2) AS eligible_eur
-            FROM funding_facts f JOIN districts d ON d.ars = f.district_ars
-            WHERE {where} AND {dwhere} GROUP BY d.kind
-        ),
-        joined AS (
-            SELECT pop.kind, pop.population,
-                   coalesce(money.operations, 0)::BIGINT AS operations,
-                   coalesce(money.eligible_eur, 0)::DECIMAL(18, 2) AS eligible_eur
-            FROM pop LEFT JOIN money USING (kind)
-        ),
-        shares AS (
-            SELECT *,
-                   -- TODO(marts): use macro share
-                   population / sum(population) OVER () AS population_share,
-                   eligible_eur::DOUBLE
-                       / nullif(sum(eligible_eur) OVER (), 0) AS money_share
-            FROM joined
-        )
-        -- TODO(marts): use macro gap_pp
-        SELECT *, (money_share - population_share) * 100 AS gap_pp,
-               eligible_eur::DOUBLE / nullif(population, 0) AS eur_per_inhabitant
-        FROM shares ORDER BY kind
-        """
-    return con.execute(sql, dparams + params + dparams).df()
+    return _money_vs_population(con, ff, "kind")
 
 
 def _operations_where(ff: FundingFilters, alias: str) -> tuple[str, list]:

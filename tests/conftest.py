@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from etl.build import build
 from etl.fetch import fetch
-from tests.live_server import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Recorder
+from tests.live_server import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Recorder, serve
 from tests.security_data import build_hostile_db
 
 
@@ -20,6 +21,16 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("db") / "sinn.duckdb"
     build(path, demo=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def demo_server(
+    demo_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Base URL of a `streamlit run` of the app on the demo database."""
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with serve(demo_db, log) as (url, _proc):
+        yield url
 
 
 @pytest.fixture(scope="session")

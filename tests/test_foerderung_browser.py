@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.live_server import ROOT, TIMEOUT_MS, Recorder, serve, settle, wait_for_map
+from tests.live_server import ROOT, TIMEOUT_MS, Recorder, settle, wait_for_map
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")
@@ -15,14 +14,6 @@ pytest.importorskip("playwright.sync_api")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 CITATION = "Liste der Vorhaben ESF Sachsen 2014–2020, Stand 30.06.2016"
-
-
-@pytest.fixture(scope="module")
-def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a `streamlit run` of the app on the demo database."""
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with serve(demo_db, log) as (url, _proc):
-        yield url
 
 
 def _check(page, name: str, shapes: int) -> None:
@@ -42,13 +33,13 @@ def _check(page, name: str, shapes: int) -> None:
     assert page.recorder.external() == []
 
 
-def test_foerderung_desktop(server: str, page) -> None:
-    page.goto(f"{server}/foerderung")
+def test_foerderung_desktop(demo_server: str, page) -> None:
+    page.goto(f"{demo_server}/foerderung")
     _check(page, "foerderung_desktop", 13)
     assert page.get_by_text("Initiativen neben dem Geld").count() >= 1
 
 
-def test_foerderung_phone(server: str, browser) -> None:
+def test_foerderung_phone(demo_server: str, browser) -> None:
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
     )
@@ -56,7 +47,7 @@ def test_foerderung_phone(server: str, browser) -> None:
     page.set_default_timeout(TIMEOUT_MS)
     page.recorder = Recorder(page)
     try:
-        page.goto(f"{server}/foerderung?flevel=municipality")
+        page.goto(f"{demo_server}/foerderung?flevel=municipality")
         _check(page, "foerderung_phone", 419)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, width  # nothing pushes the page sideways
@@ -64,8 +55,8 @@ def test_foerderung_phone(server: str, browser) -> None:
         context.close()
 
 
-def test_regionen_downloads_the_district_report(server: str, page) -> None:
-    page.goto(f"{server}/regionen?district=14730")
+def test_regionen_downloads_the_district_report(demo_server: str, page) -> None:
+    page.goto(f"{demo_server}/regionen?district=14730")
     settle(page)
     button = page.get_by_role("button", name="Kreisdossier als PDF")
     with page.expect_download(timeout=TIMEOUT_MS) as info:
