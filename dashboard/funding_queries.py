@@ -180,8 +180,8 @@ def funding_state_wide(con: duckdb.DuckDBPyConnection, ff: FundingFilters) -> di
 
 
 # group -> (population table, its alias, its district column, join to the money):
-# type is known for municipality-precision money only, the district kind for all
-# money with a district.
+# the settlement type is known for municipality-precision money only, the
+# district kind for all money with a district.
 _GROUPS = {
     "degurba": ("municipalities m", "m", "district_ars", "m.ags = f.ags"),
     "kind": ("districts d", "d", "ars", "d.ars = f.district_ars"),
