@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -211,3 +212,30 @@ def test_regionen_offers_the_district_report(app: AppTest) -> None:
     buttons = {b.proto.label: b for b in at.get("download_button")}
     assert "Kreisdossier als PDF" in buttons
     assert at.selectbox(key="reg_profile").value == "14730"
+
+
+def test_area_downloads_carry_geometry_source_and_dictionary(demo_db: Path) -> None:
+    """GeoJSON of the 13 districts, CSV and dictionary as the page builds them."""
+    from dashboard import exports
+    from dashboard import queries as q
+    from dashboard.i18n import t
+
+    with connect(demo_db, read_only=True) as con:
+        areas = fq.funding_by_area(con, fq.FundingFilters(), "district")
+        geometries = q.map_geometries(con, "district")
+        citation = fq.funding_sources(con)["citation"].iloc[0]
+    frame = areas.assign(source=citation)
+    features = json.loads(exports.to_area_geojson(frame, geometries))["features"]
+    assert len(features) == 13
+    assert {f["geometry"]["type"] for f in features} <= {"Polygon", "MultiPolygon"}
+    dresden = next(
+        f["properties"] for f in features if f["properties"]["key"] == "14612"
+    )
+    assert dresden["operations"] == 1077 and dresden["source"] == citation
+    assert dresden["eligible_eur"] == 41743956.57
+    csv = exports.to_csv(frame).decode("utf-8-sig")
+    assert csv.count(citation) == 13
+    dictionary = exports.data_dictionary(frame.columns, lambda k: t(k, lang="de"))
+    sources = dict(zip(dictionary.iloc[:, 0], dictionary.iloc[:, 3], strict=True))
+    assert sources["eligible_eur"] == "Liste der Vorhaben (ESF Sachsen)"
+    assert sources["eur_per_inhabitant"] == "berechnet (SINN-Atlas)"
