@@ -61,6 +61,7 @@ TEXTS: dict[str, list[str]] = tomllib.loads(
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")  # YlGnBu 5
 ZERO, OTHER, EDGE, SITE = "#ffffff", "#cfcfcf", "#f7f7f7", "#b5123e"
+ABROAD = "#e8eef5"  # outside Saxony: no data, and not white like "no initiative"
 MAP_W_MM, MAP_H_MM = 182, 90
 MONTHS = 12  # event window of the Planung page's default settings
 
@@ -249,7 +250,11 @@ def render_map(ctx: ReportContext, facts: dict) -> bytes:
     # the object API without pyplot: no global figure registry, no GUI backend
     fig = Figure(figsize=(MAP_W_MM / 25.4, MAP_H_MM / 25.4), dpi=200)
     ax = fig.add_axes((0.0, 0.0, 0.64, 1.0))
-    ax.set_axis_off()
+    # no axes, but a tinted background for what lies outside Saxony
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.spines[:].set_visible(False)
+    ax.set_facecolor(ABROAD)
     ctx.district_shapes.plot(ax=ax, color=OTHER, edgecolor=EDGE, linewidth=0.8)
     own.plot(ax=ax, color=own["colour"], edgecolor="#8c8c8c", linewidth=0.3)
     if own["far"].any():
@@ -318,6 +323,7 @@ def render_map(ctx: ReportContext, facts: dict) -> bytes:
             label=tr("legend.site", lang),
         ),
         Patch(facecolor=OTHER, edgecolor="#bbbbbb", label=tr("legend.other", lang)),
+        Patch(facecolor=ABROAD, edgecolor="#bbbbbb", label=tr("legend.abroad", lang)),
     ]
     legend = fig.legend(
         handles=handles,
