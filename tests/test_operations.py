@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from etl.ingest import InputError
 from etl.macros import install_macros
 from etl.operations import (
     ESF_LIST,
+    SUCCESSORS_FILE,
     as_of_from_name,
     fund_from_name,
     import_operations,
@@ -199,6 +201,17 @@ def test_real_esf_list_source_and_marts(esf_db):
         assert types["degurba"] == "INTEGER"
         for name, sql, params in operation_checks():
             assert con.execute(sql, params).fetchone()[0] == 0, name
+
+
+def test_successor_table_cites_date_and_source(ref_con):
+    with SUCCESSORS_FILE.open(encoding="utf-8", newline="") as fh:
+        lines = list(csv.DictReader(fh))
+    assert len(lines) == 10
+    known = dict(ref_con.execute("SELECT ags, name FROM municipalities").fetchall())
+    for line in lines:
+        assert line["successor_ags"] in known, line
+        assert dt.date.fromisoformat(line["effective"]) >= dt.date(2015, 1, 1)
+        assert "SächsGemO" in line["legal_source"], line
 
 
 # --- notations -------------------------------------------------------------------
