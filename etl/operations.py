@@ -119,14 +119,17 @@ def programme_from_name(name: str, fund: str) -> str | None:
 def as_of_from_name(name: str) -> date | None:
     """Date of the list from the file name (``2016-06-30_...``, ``Stand_30.06.2016``)."""
     iso = re.search(r"(20\d\d)-(\d\d)-(\d\d)", name)
+    german = re.search(r"(\d\d)\.(\d\d)\.(20\d\d)", name)
     if iso:
         y, m, d = (int(g) for g in iso.groups())
-        return date(y, m, d)
-    german = re.search(r"(\d\d)\.(\d\d)\.(20\d\d)", name)
-    if german:
+    elif german:
         d, m, y = (int(g) for g in german.groups())
+    else:
+        return None
+    try:
         return date(y, m, d)
-    return None
+    except ValueError:  # digits that are no calendar date say nothing
+        return None
 
 
 def citation(fund: str, programme: str | None, as_of: date | None) -> str:

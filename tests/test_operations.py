@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,14 @@ from etl.checks import operation_checks
 from etl.cli import main as cli_main
 from etl.ingest import InputError
 from etl.macros import install_macros
-from etl.operations import ESF_LIST, import_operations
+from etl.operations import (
+    ESF_LIST,
+    SUCCESSORS_FILE,
+    as_of_from_name,
+    fund_from_name,
+    import_operations,
+    programme_from_name,
+)
 from etl.reference import build_reference
 from etl.schema import TABLE_DDL
 from sinn.db import connect
@@ -195,6 +203,17 @@ def test_real_esf_list_source_and_marts(esf_db):
             assert con.execute(sql, params).fetchone()[0] == 0, name
 
 
+def test_successor_table_cites_date_and_source(ref_con):
+    with SUCCESSORS_FILE.open(encoding="utf-8", newline="") as fh:
+        lines = list(csv.DictReader(fh))
+    assert len(lines) == 10
+    known = dict(ref_con.execute("SELECT ags, name FROM municipalities").fetchall())
+    for line in lines:
+        assert line["successor_ags"] in known, line
+        assert dt.date.fromisoformat(line["effective"]) >= dt.date(2015, 1, 1)
+        assert "SächsGemO" in line["legal_source"], line
+
+
 # --- notations -------------------------------------------------------------------
 
 
@@ -256,8 +275,10 @@ PLACES = {
     ],
     "leipzig": [
         (("Markkleeberg, Stadt", "Leipzig"), ("14729260", "14729", "municipality")),
-        (("Leipzig, Stadt", "Leipzig, Kreisfreie Stadt"),
-         ("14713000", "14713", "municipality")),
+        (
+            ("Leipzig, Stadt", "Leipzig, Kreisfreie Stadt"),
+            ("14713000", "14713", "municipality"),
+        ),
         (("Gibt es nicht", "Leipzig"), (None, "14729", "district")),
         (("Gibt es nicht", "Leipzig, Kreisfreie Stadt"), (None, "14713", "district")),
     ],
@@ -270,16 +291,22 @@ PLACES = {
         (("Mylau, Stadt", "Bautzen"), (None, "14625", "district")),
     ],
     "other spellings": [
-        (("01877 Bischofswerda, Stadt", "Landkreis Bautzen"),
-         ("14625040", "14625", "municipality")),
-        (("Pirna", "Sächsische Schweiz - Osterzgebirge"),
-         ("14628270", "14628", "municipality")),
+        (
+            ("01877 Bischofswerda, Stadt", "Landkreis Bautzen"),
+            ("14625040", "14625", "municipality"),
+        ),
+        (
+            ("Pirna", "Sächsische Schweiz - Osterzgebirge"),
+            ("14628270", "14628", "municipality"),
+        ),
         (("Dresden", "Dresden"), ("14612000", "14612", "municipality")),
         (("Görlitz", ""), ("14626110", "14626", "municipality")),
     ],
     "postcode": [  # a place no register knows, placed by a one-municipality postcode
-        (("Ortsteil ohne Register", "Mittelsachsen", "09599"),
-         ("14522180", "14522", "municipality")),
+        (
+            ("Ortsteil ohne Register", "Mittelsachsen", "09599"),
+            ("14522180", "14522", "municipality"),
+        ),
         (("Ortsteil ohne Register", "Bautzen", "01877"), (None, "14625", "district")),
         (("Bernsdorf", "Zwickau", "09599"), ("14524010", "14524", "municipality")),
     ],
@@ -287,7 +314,7 @@ PLACES = {
         (("Sachsen", "Sachsen"), (None, None, "state")),
         (("", "Sachsen"), (None, None, "state")),
     ],
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", PLACES)
@@ -425,6 +452,26 @@ def test_xlsx_with_numbered_headers(con, tmp_path):
             "Liste der Vorhaben EFRE Sachsen 2021–2027, Stand 31.12.2023",
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "2016-06-30_Liste_der_Vorhaben_ESF_2014-2020.csv",
+            ("ESF", "2014–2020", dt.date(2016, 6, 30)),
+        ),
+        (
+            "Vorhabenliste ESF+ Stand 30.09.2024.xlsx",
+            ("ESF Plus", "2021–2027", dt.date(2024, 9, 30)),
+        ),
+        ("efre_liste_2014_2020_2019-13-45.csv", ("ERDF", "2014–2020", None)),
+        ("liste.csv", (None, None, None)),
+    ],
+)
+def test_fund_programme_and_date_from_file_name(name, expected):
+    fund = fund_from_name(name)
+    assert (fund, programme_from_name(name, fund), as_of_from_name(name)) == expected
 
 
 def test_fund_flag_and_unknown_fund(con, tmp_path):
