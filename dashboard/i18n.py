@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from dashboard import funding_texts
+
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 LANG_KEY = "lang"  # session-state key of the language widget and URL parameter
@@ -385,83 +387,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "col.unreached_municipalities": ("Nicht erreichte Gemeinden", "Unreached municipalities"),
     "col.unreached_population": ("Nicht erreichte Einwohner", "Unreached population"),
     "col.unreached_share": ("Anteil nicht erreicht (%)", "Share unreached (%)"),
-    # page Förderung (ESF list of operations) and the district report button
-    "nav.foerderung": ("Förderung", "Funding"),
-    "fund.none": ("In dieser Datenbank ist keine Liste der Vorhaben geladen (`python -m etl build --operations DATEI`).", "No list of operations is loaded in this database (`python -m etl build --operations FILE`)."),
-    "fund.covers": ("**Was die Liste abdeckt:** alle Vorhaben, die bis zum Stand der Liste ({as_of}) bewilligt wurden, mit ihren förderfähigen Gesamtausgaben (nicht ausgezahlte Beträge). Quelle: {citation}. Das sind echte Daten, keine Demo-Daten.", "**What the list covers:** every operation approved up to the list's date ({as_of}), with its total eligible expenditure (not amounts paid out). Source: {citation}. These are real data, not demo data."),
-    "fund.source": ("Quelle: {citation}", "Source: {citation}"),
-    "fund.filters": ("Filter der Förderdaten", "Funding filters"),
-    "fund.fund": ("Fonds", "Fund"),
-    "fund.category": ("Interventionskategorie", "Category of intervention"),
-    "fund.guideline": ("Förderrichtlinie", "Funding guideline"),
-    "fund.years": ("Beginn des Vorhabens (Jahr)", "Start of the operation (year)"),
-    "fund.kpi.operations": ("Vorhaben mit Ort", "Operations with a place"),
-    "fund.kpi.eur": ("Förderfähige Ausgaben mit Ort", "Eligible expenditure with a place"),
-    "fund.kpi.per_inhabitant": ("EUR je Einwohner", "EUR per inhabitant"),
-    "fund.kpi.state_wide": ("Gesondert: {n} landesweite Vorhaben ohne Ort", "Apart: {n} state-wide operations without a place"),
-    "fund.state_wide_note": ("Landesweite Vorhaben ({n}, {eur} EUR) haben keinen Ort: Sie zählen in keinem Kreis und keiner Gemeinde und werden nie auf Flächen verteilt.", "State-wide operations ({n}, EUR {eur}) have no place: they count in no district and no municipality and are never spread over areas."),
-    "fund.level": ("Ebene", "Level"),
-    "fund.indicator": ("Kennzahl", "Indicator"),
-    "fund.map": ("Förderung auf der Karte", "Funding on the map"),
-    "fund.district_only": ("Nur auf Kreisebene bekannte Vorhaben ({n}, {eur} EUR) zählen in der Kreisansicht; in der Gemeindeansicht stehen sie in dieser Liste statt auf der Karte.", "Operations known only at district level ({n}, EUR {eur}) count in the district view; in the municipality view they are listed here instead of drawn."),
-    "fund.settlement": ("Stadt und Land: Anteil am Geld gegen Anteil an der Bevölkerung", "Urban and rural: share of the money against share of the population"),
-    "fund.settlement_note": ("Siedlungstyp nach EU-Verstädterungsgrad (Destatis GV-ISys); nur Vorhaben mit Gemeinde. Lücke = Anteil am Geld − Anteil an der Bevölkerung in Prozentpunkten.", "Settlement type by the EU degree of urbanisation (Destatis GV-ISys); operations with a municipality only. Gap = share of money − share of population in percentage points."),
-    "fund.kind": ("Kreisfreie Städte und Landkreise", "District-free cities and rural districts"),
-    "fund.gap": ("Lücke {gap} Pp.", "gap {gap} pp"),
-    "fund.share_money": ("Anteil am Geld", "Share of money"),
-    "fund.share_population": ("Anteil an der Bevölkerung", "Share of population"),
-    "fund.top_beneficiaries": ("Größte Begünstigte", "Largest beneficiaries"),
-    "fund.top_places": ("Orte mit der meisten Förderung", "Places with the most funding"),
-    "fund.operations": ("Alle Vorhaben im Blick ({n})", "All operations in view ({n})"),
-    "fund.downloads": ("Downloads (mit Quellenangabe in jeder Datei)", "Downloads (with the source in every file)"),
-    "fund.areas": ("Flächen", "Areas"),
-    "fund.vs": ("Initiativen neben dem Geld", "Initiatives next to money"),
-    "fund.vs_note": ("Je Kreis: öffentliche SINN-Initiativen je 100.000 Einwohner (Sidebar-Filter) gegen ESF-Ausgaben je Einwohner (Förderfilter); gestrichelt der Sachsen-Durchschnitt.", "Per district: public SINN initiatives per 100,000 inhabitants (sidebar filters) against ESF expenditure per inhabitant (funding filters); dashed: the Saxony average."),
-    "fund.vs_demo": ("Achtung: Die Initiativen sind Demo-Daten (erfunden); nur die ESF-Förderung ist echt.", "Caution: the initiatives are demo data (invented); only the ESF funding is real."),
-    "fund.average": ("Sachsen", "Saxony"),
-    "ind.eur_per_inhabitant": ("EUR je Einwohner", "EUR per inhabitant"),
-    "ind.operations_per_100k": ("Vorhaben je 100.000 Einw.", "Operations per 100,000 inhabitants"),
-    "map.legend.eur_per_inhabitant": ("Förderfähige ESF-Ausgaben in EUR je Einwohner", "Eligible ESF expenditure in EUR per inhabitant"),
-    "map.legend.operations_per_100k": ("ESF-Vorhaben je 100.000 Einwohner", "ESF operations per 100,000 inhabitants"),
-    "col.operation_id": ("Vorhaben-ID", "Operation ID"),
-    "col.beneficiary": ("Begünstigter", "Beneficiary"),
-    "col.start_date": ("Beginn", "Start"),
-    "col.end_date": ("Ende", "End"),
-    "col.eligible_eur": ("Förderfähige Ausgaben (EUR)", "Eligible expenditure (EUR)"),
-    "col.eu_rate": ("EU-Kofinanzierungssatz", "EU co-financing rate"),
-    "col.fund": ("Fonds", "Fund"),
-    "col.category": ("Interventionskategorie", "Category of intervention"),
-    "col.guideline": ("Förderrichtlinie", "Funding guideline"),
-    "col.place_raw": ("Ort laut Liste", "Place in the list"),
-    "col.operations": ("Vorhaben", "Operations"),
-    "col.eur_per_inhabitant": ("EUR je Einwohner", "EUR per inhabitant"),
-    "col.operations_per_100k": ("Vorhaben je 100.000 Einw.", "Operations per 100,000 inh."),
-    "col.population_share": ("Anteil Bevölkerung", "Population share"),
-    "col.money_share": ("Anteil Geld", "Money share"),
-    "col.gap_pp": ("Lücke (Prozentpunkte)", "Gap (percentage points)"),
-    "col.key": ("Schlüssel", "Key"),
-    "col.source": ("Quelle", "Source"),
-    "doc.operation_id": ("stabiler Schlüssel des Vorhabens (Hash der Quellzeile)", "stable key of the operation (hash of the source row)"),
-    "doc.beneficiary": ("Name des Begünstigten laut Liste der Vorhaben", "beneficiary named in the list of operations"),
-    "doc.start_date": ("Beginn des Vorhabens", "start of the operation"),
-    "doc.end_date": ("Ende des Vorhabens", "end of the operation"),
-    "doc.eligible_eur": ("förderfähige Gesamtausgaben laut Liste (bewilligt, nicht ausgezahlt)", "total eligible expenditure in the list (approved, not paid out)"),
-    "doc.eu_rate": ("EU-Kofinanzierungssatz in Prozent", "EU co-financing rate in percent"),
-    "doc.fund": ("EU-Fonds (ESF, EFRE, ESF Plus)", "EU fund (ESF, ERDF, ESF Plus)"),
-    "doc.category": ("Interventionskategorie laut Liste", "category of intervention in the list"),
-    "doc.guideline": ("Förderrichtlinie laut Liste", "funding guideline in the list"),
-    "doc.place_raw": ("Ort des Vorhabens wie in der Liste geschrieben", "place of the operation as written in the list"),
-    "doc.operations": ("Zahl der Vorhaben", "number of operations"),
-    "doc.eur_per_inhabitant": ("förderfähige Ausgaben ÷ Einwohner (Zensus 2022)", "eligible expenditure ÷ population (Census 2022)"),
-    "doc.operations_per_100k": ("Vorhaben ÷ Einwohner × 100.000", "operations ÷ population × 100,000"),
-    "doc.key": ("AGS der Gemeinde bzw. ARS des Kreises", "municipality AGS or district ARS"),
-    "doc.source": ("Quellenangabe der Förderdaten", "source of the funding data"),
-    "doc.settlement": ("Siedlungstyp (Gemeinde) bzw. Kreisart (Kreis)", "settlement type (municipality) or district kind (district)"),
-    "src.esf": ("Liste der Vorhaben (ESF Sachsen)", "List of operations (ESF Saxony)"),
-    "unit.eur_per_inhabitant": ("EUR je Einwohner", "EUR per inhabitant"),
-    "unit.percent": ("Prozent", "percent"),
-    "reg.report": ("Kreisdossier als PDF", "District report as PDF"),
-    "reg.report_help": ("Eine A4-Seite mit Kennzahlen, Karte, empfohlenen Veranstaltungsorten und Quellen für den gewählten Kreis.", "One A4 page with key figures, map, recommended event sites and sources for the chosen district."),
 }
 # fmt: on
 
@@ -489,6 +414,8 @@ TEXT.update(
     {f"{domain}.{de}": (de, en) for domain, terms in _VOCAB_EN.items()
      for de, en in terms.items()}
 )  # fmt: skip
+# the funding page's texts live in their own data file (the report reads it too)
+TEXT.update(funding_texts.TEXT)
 
 
 def language() -> str:

@@ -13,7 +13,6 @@ import argparse
 import datetime as dt
 import io
 import sys
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -47,17 +46,14 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import KeepTogether
 
 from dashboard import funding_queries as fq
-from dashboard import planning, queries, report_queries
+from dashboard import funding_texts, planning, queries, report_queries
 from dashboard.queries import Filters
 from sinn import config
 from sinn.db import connect
 
 __all__ = ["ReportContext", "district_facts", "load_context", "main", "write_report"]
 
-LANGS = ("de", "en")
-TEXTS: dict[str, list[str]] = tomllib.loads(
-    Path(__file__).with_name("report_texts.toml").read_text(encoding="utf-8")
-)
+LANGS = funding_texts.LANGUAGES
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")  # YlGnBu 5
 ZERO, OTHER, EDGE, SITE = "#ffffff", "#cfcfcf", "#f7f7f7", "#b5123e"
@@ -68,8 +64,7 @@ MONTHS = 12  # event window of the Planung page's default settings
 
 def tr(key: str, lang: str, **values: object) -> str:
     """Report text for ``key`` in ``lang`` (placeholders filled)."""
-    text = TEXTS[key][LANGS.index(lang)]
-    return text.format(**values) if values else text
+    return funding_texts.t(f"report.{key}", lang, **values)
 
 
 def num(value: float | int | None, decimals: int, lang: str) -> str:

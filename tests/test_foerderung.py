@@ -239,3 +239,19 @@ def test_area_downloads_carry_geometry_source_and_dictionary(demo_db: Path) -> N
     sources = dict(zip(dictionary.iloc[:, 0], dictionary.iloc[:, 3], strict=True))
     assert sources["eligible_eur"] == "Liste der Vorhaben (ESF Sachsen)"
     assert sources["eur_per_inhabitant"] == "berechnet (SINN-Atlas)"
+
+
+def test_funding_texts_complete_in_both_languages() -> None:
+    """Every text of the page and the report in German and English, same fields."""
+    from string import Formatter
+
+    from dashboard.funding_texts import TEXT as FUNDING
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+    assert len(FUNDING) > 100
+    for key, (german, english) in FUNDING.items():
+        assert german.strip() and english.strip(), key
+        assert fields(german) == fields(english), key
+        assert TEXT[key] == (german, english), key  # the UI table holds them too
