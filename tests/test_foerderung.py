@@ -255,3 +255,11 @@ def test_funding_texts_complete_in_both_languages() -> None:
         assert german.strip() and english.strip(), key
         assert fields(german) == fields(english), key
         assert TEXT[key] == (german, english), key  # the UI table holds them too
+
+
+def test_methodik_defines_funding_and_cites_the_list(app: AppTest) -> None:
+    at = open_page(app, "methodik")
+    assert_clean(at)
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Förderlücke nach Siedlungstyp" in text
+    assert "| Liste der Vorhaben ESF Sachsen 2014–2020, Stand 30.06.2016 |" in text
