@@ -119,7 +119,11 @@ def _filters(options: dict, f: Filters) -> FundingFilters:
     """The funding filter widgets; returns the filters (districts from the sidebar)."""
     _seed(options)
     low, high = options["year_min"], options["year_max"]
-    with st.expander(t("fund.filters"), expanded=True):
+    # open only while a funding filter is set: on a phone the map comes first
+    active = any(st.session_state.get(key) for _, key in LISTS) or (
+        st.session_state.get(K_YEARS, (low, high)) != (low, high)
+    )
+    with st.expander(t("fund.filters"), expanded=active):
         # two rows of two: on a phone the columns stack in reading order
         cells = [*st.columns(2), *st.columns(2)]
         for col, (name, key) in zip(cells, LISTS, strict=False):
