@@ -30,10 +30,10 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 bench: venv
-	$(PY) bench/bench_etl.py
-	$(PY) bench/bench_coverage.py
-	$(PY) bench/bench_dashboard.py
-	$(PY) bench/bench_report.py
+	$(PY) -m bench.bench_etl
+	$(PY) -m bench.bench_coverage
+	$(PY) -m bench.bench_dashboard
+	$(PY) -m bench.bench_report
 
 clean:
 	rm -rf data/raw/* data/processed/*

@@ -157,12 +157,10 @@ def funding_by_area(
         )
         SELECT a.*, coalesce(money.operations, 0)::BIGINT AS operations,
                coalesce(money.eligible_eur, 0)::DECIMAL(18, 2) AS eligible_eur,
-               -- TODO(marts): use macro per_inhabitant
-               coalesce(money.eligible_eur, 0)::DOUBLE
-                   / nullif(a.population, 0) AS eur_per_inhabitant,
-               -- TODO(marts): use macro per_100k
-               coalesce(money.operations, 0) * 1e5
-                   / nullif(a.population, 0) AS operations_per_100k
+               per_inhabitant(coalesce(money.eligible_eur, 0)::DOUBLE, a.population)
+                   AS eur_per_inhabitant,
+               per_100k(coalesce(money.operations, 0), a.population)
+                   AS operations_per_100k
         FROM a LEFT JOIN money ON money.key = a.key
         ORDER BY a.key
         """
@@ -215,15 +213,13 @@ def _money_vs_population(
         ),
         shares AS (
             SELECT *,
-                   -- TODO(marts): use macro share
-                   population / sum(population) OVER () AS population_share,
-                   eligible_eur::DOUBLE
-                       / nullif(sum(eligible_eur) OVER (), 0) AS money_share
+                   share(population, sum(population) OVER ()) AS population_share,
+                   share(eligible_eur::DOUBLE, sum(eligible_eur) OVER ())
+                       AS money_share
             FROM joined
         )
-        -- TODO(marts): use macros gap_pp and per_inhabitant
-        SELECT *, (money_share - population_share) * 100 AS gap_pp,
-               eligible_eur::DOUBLE / nullif(population, 0) AS eur_per_inhabitant
+        SELECT *, gap_pp(money_share, population_share) AS gap_pp,
+               per_inhabitant(eligible_eur::DOUBLE, population) AS eur_per_inhabitant
         FROM shares ORDER BY {group}
         """
     return con.execute(sql, dparams + params + dparams).df()
@@ -281,8 +277,7 @@ def top_places(
     sql = f"""
         SELECT m.name AS municipality,
                sum(o.eligible_eur)::DECIMAL(18, 2) AS eligible_eur,
-               -- TODO(marts): use macro per_inhabitant
-               sum(o.eligible_eur)::DOUBLE / nullif(m.population, 0)
+               per_inhabitant(sum(o.eligible_eur)::DOUBLE, m.population)
                    AS eur_per_inhabitant,
                count(*) AS operations, {DISTRICT_LABEL} AS district, m.population,
                m.ags

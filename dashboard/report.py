@@ -20,7 +20,6 @@ from xml.sax.saxutils import escape
 
 import duckdb
 import geopandas as gpd
-import mapclassify
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -46,17 +45,19 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import KeepTogether
 
 from dashboard import funding_queries as fq
-from dashboard import funding_texts, planning, queries, report_queries
+from dashboard import planning, queries, report_queries, texts
+from dashboard.classification import Classification, classify
+from dashboard.map_style import PALETTES
 from dashboard.queries import Filters
 from sinn import config
 from sinn.db import connect
 
 __all__ = ["ReportContext", "district_facts", "load_context", "main", "write_report"]
 
-LANGS = funding_texts.LANGUAGES
+LANGS = texts.LANGUAGES
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
-PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")  # YlGnBu 5
-ZERO, OTHER, EDGE, SITE = "#ffffff", "#cfcfcf", "#f7f7f7", "#b5123e"
+CLASSES = 5  # as the Karte page
+OTHER, EDGE, SITE = "#cfcfcf", "#f7f7f7", "#b5123e"
 ABROAD = "#e8eef5"  # outside Saxony: no data, and not white like "no initiative"
 MAP_W_MM, MAP_H_MM = 182, 90
 MONTHS = 12  # event window of the Planung page's default settings
@@ -64,7 +65,7 @@ MONTHS = 12  # event window of the Planung page's default settings
 
 def tr(key: str, lang: str, **values: object) -> str:
     """Report text for ``key`` in ``lang`` (placeholders filled)."""
-    return funding_texts.t(f"report.{key}", lang, **values)
+    return texts.t(f"report.{key}", lang, **values)
 
 
 def num(value: float | int | None, decimals: int, lang: str) -> str:
@@ -100,7 +101,7 @@ class ReportContext:
     municipalities: pd.DataFrame  # all 419 with per_100k (public initiatives)
     district_shapes: gpd.GeoDataFrame
     municipality_shapes: gpd.GeoDataFrame
-    bins: tuple[float, ...]
+    classes: Classification  # the Karte page's classes of all 419 rates
     initiatives: pd.DataFrame
     events: pd.DataFrame  # counted events: the Planung default window
     reference: dt.date
@@ -115,17 +116,6 @@ def _shapes(con: duckdb.DuckDBPyConnection, level: str) -> gpd.GeoDataFrame:
     frame = report_queries.area_geometries(con, level)
     geometry = shapely.from_wkb(frame.pop("wkb").map(bytes))
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:25833")
-
-
-def _bins(values: pd.Series) -> tuple[float, ...]:
-    """Upper bounds of quantile classes of the positive rates (zeros apart)."""
-    # TODO(marts): use the Karte page's classification module once it is
-    # importable without Streamlit.
-    positive = values[values > 0].to_numpy(dtype=float)
-    if positive.size == 0:
-        return ()
-    k = min(len(PALETTE), len(np.unique(positive)))
-    return tuple(float(b) for b in mapclassify.Quantiles(positive, k=k).bins)
 
 
 def load_context(con: duckdb.DuckDBPyConnection, lang: str = "de") -> ReportContext:
@@ -147,7 +137,13 @@ def load_context(con: duckdb.DuckDBPyConnection, lang: str = "de") -> ReportCont
         municipalities=municipalities,
         district_shapes=_shapes(con, "district"),
         municipality_shapes=_shapes(con, "municipality"),
-        bins=_bins(municipalities["per_100k"]),
+        classes=classify(
+            municipalities["per_100k"],
+            "quantiles",
+            CLASSES,
+            palette=PALETTES["per_100k"],
+            zero_class=True,
+        ),
         initiatives=queries.planning_points(con, public, "initiative"),
         events=events,
         reference=reference,
@@ -204,21 +200,17 @@ def district_facts(
 # --- map -------------------------------------------------------------------------
 
 
-def _class_labels(bins: tuple[float, ...], lang: str) -> list[str]:
-    """Legend labels of the rate classes: "0,1 – 5,2" (lower bound exclusive)."""
-    lows = [num(low, 1, lang) for low in bins[:-1]]
-    return [
-        f"{low} – {num(high, 1, lang)}"
-        for low, high in zip(["> 0", *lows], bins, strict=True)
-    ]
-
-
-def _colour(value: float, bins: tuple[float, ...]) -> str:
-    """Fill colour of one rate: its quantile class, or the zero colour."""
-    if not value or pd.isna(value) or not bins:
-        return ZERO
-    i = min(int(np.searchsorted(bins, value, side="left")), len(bins) - 1)
-    return PALETTE[i]
+def _class_labels(classes: Classification, lang: str) -> list[str]:
+    """Legend labels: "0 (keine Initiative)", then "from – to" of each class."""
+    labels = []
+    for i, (low, high) in enumerate(zip(classes.mins, classes.maxs, strict=True)):
+        if i == 0 and classes.bins[0] == 0:
+            labels.append(f"0 ({tr('legend.zero', lang)})")
+        elif low is None:  # an empty class
+            labels.append(f"– {num(classes.bins[i], 1, lang)}")
+        else:
+            labels.append(f"{num(low, 1, lang)} – {num(high, 1, lang)}")
+    return labels
 
 
 def _extent(
@@ -240,7 +232,7 @@ def render_map(ctx: ReportContext, facts: dict) -> bytes:
     own = shapes[shapes["district_ars"] == ars].merge(
         ctx.municipalities[["ags", "per_100k"]], left_on="key", right_on="ags"
     )
-    own["colour"] = [_colour(v, ctx.bins) for v in own["per_100k"]]
+    own["colour"] = [ctx.classes.colour(v) for v in own["per_100k"]]
     own["far"] = ~(own["key"].map(facts["nearest_km"]) <= r)
     # the object API without pyplot: no global figure registry, no GUI backend
     fig = Figure(figsize=(MAP_W_MM / 25.4, MAP_H_MM / 25.4), dpi=200)
@@ -294,11 +286,10 @@ def render_map(ctx: ReportContext, facts: dict) -> bytes:
             zorder=6,
         )
     handles = [
-        Patch(facecolor=ZERO, edgecolor="#8c8c8c", label=tr("legend.zero", lang))
-    ]
-    handles += [
-        Patch(facecolor=c, edgecolor="#8c8c8c", label=label)
-        for c, label in zip(PALETTE, _class_labels(ctx.bins, lang), strict=False)
+        Patch(facecolor=colour, edgecolor="#8c8c8c", label=label)
+        for colour, label in zip(
+            ctx.classes.colours, _class_labels(ctx.classes, lang), strict=True
+        )
     ]
     handles += [
         Patch(

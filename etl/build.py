@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import tempfile
 import time
 import uuid
@@ -15,12 +14,13 @@ from pathlib import Path
 
 import duckdb
 
-from etl import aggregate, checks, importer, publish
+from etl import aggregate, checks, importer, marts, publish
 from etl.macros import install_macros
 from etl.operations import ESF_LIST, import_operations
 from etl.reference import build_reference
 from etl.schema import TABLE_DDL
 from sinn import config
+from sinn.atomic import atomic_path
 from sinn.db import connect
 
 
@@ -86,7 +86,7 @@ def _timed(summary: RunSummary, step: str) -> Iterator[None]:
 
 
 def _write_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
-    """Copy every persistent table of the in-memory build into a new file."""
+    """Copy every persistent table and the metric macros into a new file."""
     tables = [
         r[0]
         for r in con.execute(
@@ -100,6 +100,7 @@ def _write_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     try:
         for table in tables:
             con.execute(f"CREATE TABLE publish_target.{table} AS SELECT * FROM {table}")
+        marts.create_metric_macros(con, "publish_target")
     finally:
         con.execute("DETACH publish_target")
 
@@ -251,9 +252,10 @@ def build(
             con = connect()
             with con:
                 # Bounded memory: DuckDB spills to the work folder beyond the limit.
-                con.execute(f"SET memory_limit = '{config.duckdb_memory_mb()}MB'")
-                con.execute(f"SET temp_directory = '{work}'")
+                con.execute("SET memory_limit = ?", [f"{config.duckdb_memory_mb()}MB"])
+                con.execute("SET temp_directory = ?", [work])
                 install_macros(con)
+                marts.create_metric_macros(con)
                 with _timed(summary, "reference"):
                     report = build_reference(con, raw)
                 summary.boundary_file = report.boundary_file
@@ -283,6 +285,7 @@ def build(
                         summary.unmatched_keys["missing_raw_files"] = [ESF_LIST]
                 _import_operations(con, lists, fund, summary, Path(work))
                 with _timed(summary, "aggregate"):
+                    marts.build_facts(con)
                     aggregate.build_stats(con)
                     aggregate.add_distances(con)
                 publish.pause_point("aggregate")
@@ -307,11 +310,10 @@ def build(
 def write_rejects_csv(db_path: Path) -> Path:
     """Write ``rejects.csv`` next to the database (atomically)."""
     out = db_path.with_name("rejects.csv")
-    tmp = out.with_name(f".{out.name}.{os.getpid()}")
-    with connect(db_path, read_only=True) as con:
+    with atomic_path(out) as tmp, connect(db_path, read_only=True) as con:
         con.execute(
-            "COPY (SELECT * FROM rejects ORDER BY kind, source_file, source_row) TO "
-            f"'{tmp}' (HEADER, DELIMITER ',')"
+            "COPY (SELECT * FROM rejects ORDER BY kind, source_file, source_row) TO ? "
+            "(HEADER, DELIMITER ',')",
+            [str(tmp)],
         )
-    os.replace(tmp, out)
     return out

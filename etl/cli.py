@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl fetch | build | export-map``."""
+"""Command line: ``python -m etl fetch | build``."""
 
 from __future__ import annotations
 
@@ -47,13 +47,6 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--raw", type=Path, help="reference data folder (default data/raw)"
     )
-    export = sub.add_parser(
-        "export-map", help="write the self-contained embeddable map"
-    )
-    export.add_argument("--db", type=Path, help="database path (default SINN_DB)")
-    export.add_argument(
-        "--out", type=Path, help="output HTML (default data/processed/embed/map.html)"
-    )
     return parser
 
 
@@ -86,9 +79,11 @@ def _build(args: argparse.Namespace) -> int:
         )
         return 2
     raw = args.raw or config.raw_dir()
-    if not (raw / "vg5000_01-01.gk3.shape.ebenen.zip").is_file():
-        print(f"error: reference data missing in {raw}; run `python -m etl fetch` first",
-              file=sys.stderr)  # fmt: skip
+    if not (raw / config.BOUNDARIES_FILE).is_file():
+        print(
+            f"error: reference data missing in {raw}; run `python -m etl fetch` first",
+            file=sys.stderr,
+        )
         return 2
     try:
         summary = build(
@@ -115,11 +110,4 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "fetch":
         return _fetch(args)
-    if args.command == "build":
-        return _build(args)
-    from etl.export_map import export_map
-
-    out = export_map(args.db or config.db_path(),
-                     args.out or config.processed_dir() / "embed" / "map.html")  # fmt: skip
-    print(f"wrote {out}")
-    return 0
+    return _build(args)

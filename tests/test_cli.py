@@ -81,7 +81,10 @@ def test_cli_build_demo_and_summary(tmp_path):
     result = run_cli("build", "--demo", "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert "13 districts, 419 municipalities" in result.stdout
-    assert "accepted 200 initiatives, 70 events, 5748 operations; rejected 0" in result.stdout
+    assert (
+        "accepted 200 initiatives, 70 events, 5748 operations; rejected 0"
+        in result.stdout
+    )
     with connect(db, read_only=True) as con:
         assert con.execute(
             "SELECT count(*) FROM initiatives WHERE is_demo"

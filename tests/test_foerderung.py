@@ -11,15 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import funding_queries as fq
 from dashboard.i18n import TEXT
+from deploy.replicas import APP
 from sinn.db import connect
-from tests.test_pages import APP, assert_clean, de, metrics, open_page
-
-
-@pytest.fixture
-def app(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app, not yet run, reading the session's demo database."""
-    monkeypatch.setenv("SINN_DB", str(demo_db))
-    return AppTest.from_file(APP, default_timeout=120)
 
 
 def one(db: Path, sql: str, params: list | None = None) -> tuple:
@@ -42,7 +35,7 @@ def table(at: AppTest, *columns: str):
 
 def eur(value: Decimal | float) -> str:
     """Whole euros as the German page writes them."""
-    return de(round(float(value)))
+    return f"{round(float(value)):,}".replace(",", ".")
 
 
 def test_contract_facts_of_the_demo_build(demo_db: Path) -> None:
@@ -67,7 +60,7 @@ def test_contract_facts_of_the_demo_build(demo_db: Path) -> None:
 
 
 def test_page_shows_real_figures_source_and_no_demo_notice(
-    app: AppTest, demo_db: Path
+    app: AppTest, demo_db: Path, assert_clean, open_page, metrics, de
 ) -> None:
     at = open_page(app, "foerderung")
     assert_clean(at)
@@ -104,7 +97,7 @@ def test_page_shows_real_figures_source_and_no_demo_notice(
     assert len(table(at, "operation_id")) == 5748
 
 
-def test_settlement_gap_equals_database(app: AppTest, demo_db: Path) -> None:
+def test_settlement_gap_equals_database(app: AppTest, demo_db: Path, open_page) -> None:
     at = open_page(app, "foerderung")
     rural_money, all_money = one(
         demo_db,
@@ -138,7 +131,9 @@ def test_settlement_gap_equals_database(app: AppTest, demo_db: Path) -> None:
     )
 
 
-def test_district_filter_and_scatter(app: AppTest, demo_db: Path) -> None:
+def test_district_filter_and_scatter(
+    app: AppTest, demo_db: Path, assert_clean, open_page, metrics
+) -> None:
     app.query_params["district"] = "14612"
     at = open_page(app, "foerderung")
     assert_clean(at)
@@ -161,7 +156,9 @@ def test_district_filter_and_scatter(app: AppTest, demo_db: Path) -> None:
     )
 
 
-def test_url_round_trip_and_invalid_values(app: AppTest, demo_db: Path) -> None:
+def test_url_round_trip_and_invalid_values(
+    app: AppTest, demo_db: Path, assert_clean, open_page, metrics, de
+) -> None:
     params = {
         "fund": "ESF",
         "start_from": "2016",
@@ -186,7 +183,7 @@ def test_url_round_trip_and_invalid_values(app: AppTest, demo_db: Path) -> None:
     assert at.query_params["guideline"] == guideline.options[0]
     at.selectbox(key="fd_level").set_value("district").run()
     assert "flevel" not in at.query_params
-    bad = AppTest.from_file(APP, default_timeout=120)
+    bad = AppTest.from_file(str(APP), default_timeout=120)
     bad.query_params.update({"fund": "EFRE'; DROP TABLE operations; --", "flevel": "x"})
     bad = open_page(bad, "foerderung")
     assert_clean(bad)
@@ -196,7 +193,7 @@ def test_url_round_trip_and_invalid_values(app: AppTest, demo_db: Path) -> None:
     assert one(demo_db, "SELECT count(*) FROM operations")[0] == 5748
 
 
-def test_english_page(app: AppTest) -> None:
+def test_english_page(app: AppTest, assert_clean, open_page, metrics) -> None:
     app.query_params["lang"] = "en"
     at = open_page(app, "foerderung")
     assert_clean(at)
@@ -205,7 +202,9 @@ def test_english_page(app: AppTest) -> None:
     assert "approved up to the list's date (2016-06-30)" in at.markdown[0].value
 
 
-def test_regionen_offers_the_district_report(app: AppTest) -> None:
+def test_regionen_offers_the_district_report(
+    app: AppTest, assert_clean, open_page
+) -> None:
     app.query_params["district"] = "14730"
     at = open_page(app, "regionen")
     assert_clean(at)
@@ -241,23 +240,20 @@ def test_area_downloads_carry_geometry_source_and_dictionary(demo_db: Path) -> N
     assert sources["eur_per_inhabitant"] == "berechnet (SINN-Atlas)"
 
 
-def test_funding_texts_complete_in_both_languages() -> None:
-    """Every text of the page and the report in German and English, same fields."""
-    from string import Formatter
+def test_funding_texts_are_in_the_ui_table() -> None:
+    """The page's and the report's texts are loaded into the one UI text table."""
+    import tomllib
 
-    from dashboard.funding_texts import TEXT as FUNDING
-
-    def fields(text: str) -> set[str]:
-        return {name for _, name, _, _ in Formatter().parse(text) if name}
-
-    assert len(FUNDING) > 100
-    for key, (german, english) in FUNDING.items():
-        assert german.strip() and english.strip(), key
-        assert fields(german) == fields(english), key
-        assert TEXT[key] == (german, english), key  # the UI table holds them too
+    path = Path(__file__).parents[1] / "dashboard" / "funding_texts.toml"
+    own = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert len(own) > 100
+    for key, entry in own.items():
+        assert TEXT[key] == (entry["de"], entry["en"]), key
 
 
-def test_methodik_defines_funding_and_cites_the_list(app: AppTest) -> None:
+def test_methodik_defines_funding_and_cites_the_list(
+    app: AppTest, assert_clean, open_page
+) -> None:
     at = open_page(app, "methodik")
     assert_clean(at)
     text = "\n".join(m.value for m in at.markdown)

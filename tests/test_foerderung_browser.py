@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import ROOT, TIMEOUT_MS, Recorder, settle, wait_for_map
+from bench.live_server import ROOT, TIMEOUT_MS, Recorder, settle, wait_for_map
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")

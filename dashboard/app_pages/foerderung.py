@@ -15,11 +15,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data, exports, filters
-from dashboard.app_pages.karte import _vendor
-from dashboard.components import show_table
+from dashboard.choropleth import build_map
+from dashboard.components import map_assets, show_table
 from dashboard.funding_queries import FundingFilters
 from dashboard.i18n import fmt_date, fmt_num, fmt_pct, labels, language, t
-from dashboard.maps import FUNDING_INDICATORS, AreaLayer, MapData, MapOptions, build_map
+from dashboard.map_data import AreaLayer, MapData
+from dashboard.map_style import FUNDING_INDICATORS, MapOptions
 from dashboard.queries import MAP_LEVELS, Filters
 
 K_FUND, K_CATEGORY, K_GUIDELINE = "fd_fund", "fd_category", "fd_guideline"
@@ -34,16 +35,6 @@ MIME = {
     "parquet": "application/vnd.apache.parquet",
 }
 SHARE_COLOURS = ("#999999", "#0072B2")  # population, money (Okabe-Ito)
-# The long source line wraps instead of covering the scale bar; on a phone the
-# legend and the attribution shrink so that the map stays visible.
-MAP_CSS = """<style>
-.leaflet-control-attribution { max-width: 62%; }
-@media (max-width: 500px) {
-  .sinn-legend { font-size: 10px; max-width: 170px; padding: 4px 6px; }
-  .sinn-legend-note { display: none; }
-  .leaflet-control-attribution { font-size: 9px; }
-}
-</style>"""
 READ_DECIMALS = {
     "gap_pp": 1,
     "eur_per_inhabitant": 2,
@@ -146,7 +137,7 @@ def _filters(options: dict, f: Filters) -> FundingFilters:
 
 def _citation() -> tuple[str, str]:
     """The source line(s) of the loaded lists and their latest date."""
-    sources = data.funding("funding_sources")
+    sources = data.funding_sources()
     as_of = max(pd.to_datetime(sources["as_of"])).date()
     return "; ".join(sources["citation"]), fmt_date(as_of)
 
@@ -183,24 +174,17 @@ def _map_values(areas: pd.DataFrame, level: str) -> pd.DataFrame:
 def _map(f: Filters, level: str, indicator: str, areas: pd.DataFrame, src: str):
     """The choropleth of the chosen funding indicator (Karte's builder and legend)."""
     md = MapData(
-        areas=[
-            AreaLayer(
-                level, _map_values(areas, level), data.query("map_geometries", level)
-            )
-        ],
-        context=data.query("map_context"),
-        bounds=data.query("map_bounds"),
+        areas=[AreaLayer(level, _map_values(areas, level), data.map_geometries(level))],
+        context=data.map_context(),
+        bounds=data.map_bounds(),
         district_outlines=(
-            data.query("map_geometries", "district")
-            if level == "municipality"
-            else None
+            data.map_geometries("district") if level == "municipality" else None
         ),
     )
     opts = MapOptions(
-        extra_css=(MAP_CSS,),
         indicator=indicator,
         lang=language(),
-        assets=_vendor(),
+        assets=map_assets(),
         height=MAP_HEIGHT,
         selected=f.districts,
         source=src,
@@ -247,9 +231,9 @@ def _shares_chart(frame: pd.DataFrame, label: str) -> go.Figure:
 def _settlement(ff: FundingFilters) -> None:
     """Money against population by settlement type and by district kind."""
     st.subheader(t("fund.settlement"))
-    by_type = data.funding("funding_by_settlement", ff)
+    by_type = data.funding_by_settlement(ff)
     by_type["settlement"] = [t(f"degurba.{c}") for c in by_type["degurba"]]
-    by_kind = data.funding("funding_by_kind", ff)
+    by_kind = data.funding_by_kind(ff)
     by_kind["settlement"] = [t(f"kind.{k}") for k in by_kind["kind"]]
     columns = ["settlement", "money_share", "population_share", "gap_pp"]
     columns += ["eur_per_inhabitant", "eligible_eur", "operations", "population"]
@@ -314,10 +298,10 @@ def _tables(ff: FundingFilters, level: str, citation: str) -> None:
     """Top beneficiaries, top places, district-only and all operations in view."""
     # one below the other: long beneficiary names would hide the money column
     st.subheader(t("fund.top_beneficiaries"))
-    show_table(_readable(data.funding("top_beneficiaries", ff)), key="fund_top_b")
+    show_table(_readable(data.top_beneficiaries(ff)), key="fund_top_b")
     st.subheader(t("fund.top_places"))
-    show_table(_readable(data.funding("top_places", ff)), key="fund_top_p")
-    operations = data.funding("operations_in_view", ff)
+    show_table(_readable(data.top_places(ff)), key="fund_top_p")
+    operations = data.operations_in_view(ff)
     located = operations[operations["location_precision"] != "state"]
     district_only = operations[operations["location_precision"] == "district"]
     if level == "municipality":
@@ -413,8 +397,8 @@ def _versus(f: Filters, ff: FundingFilters) -> None:
     """Initiatives per 100k against EUR per inhabitant, one point per district."""
     st.subheader(t("fund.vs"))
     scope = replace(f, degurba=(), districts=())
-    frame = data.funding("initiatives_vs_funding", scope, ff)
-    demo = data.query("has_demo_rows")
+    frame = data.initiatives_vs_funding(scope, ff)
+    demo = data.has_demo_rows()
     if demo:
         st.warning(t("fund.vs_demo"), icon=":material/science:")
     population = frame["population"].sum()
@@ -466,12 +450,12 @@ def _versus(f: Filters, ff: FundingFilters) -> None:
 def render() -> None:
     """The page "Förderung"."""
     f = filters.current()
-    if not data.funding("funding_loaded"):
+    if not data.funding_loaded():
         st.info(t("fund.none"))
         return
     citation, as_of = _citation()
     st.markdown(t("fund.covers", as_of=as_of, citation=citation))
-    options = data.funding("funding_options")
+    options = data.funding_options()
     ff = _filters(options, f)
     cols = st.columns(2)
     level = cols[0].selectbox(
@@ -485,9 +469,9 @@ def render() -> None:
     )
     _write_url(ff, level, indicator)
     everywhere = replace(ff, districts=())
-    areas = data.funding("funding_by_area", everywhere, level)
+    areas = data.funding_by_area(everywhere, level)
     in_view = areas[areas["district_ars"].isin(f.districts)] if f.districts else areas
-    _kpis(in_view, data.funding("funding_state_wide", ff))
+    _kpis(in_view, data.funding_state_wide(ff))
     st.subheader(t("fund.map"))
     _map(f, level, indicator, areas, t("fund.source", citation=citation))
     st.caption(t("fund.source", citation=citation))
@@ -495,7 +479,7 @@ def render() -> None:
     _downloads(
         stem,
         _with_source(in_view, citation),
-        data.query("map_geometries", level),
+        data.map_geometries(level),
     )
     st.divider()
     _settlement(ff)
