@@ -11,6 +11,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from dashboard.i18n import t
 from etl.build import build
 from etl.checks import operation_checks
 from etl.cli import main as cli_main
@@ -505,6 +506,27 @@ def test_demo_build_holds_the_real_esf_list(demo_db):
         assert con.execute("SELECT source_file FROM operation_sources").fetchall() == [
             (ESF_LIST,)
         ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "invented", "real"),
+    [
+        (
+            "de",
+            "Erfunden sind die Initiativen und Veranstaltungen",
+            ("Grenzen", "Einwohnerzahlen", "Siedlungstypen", "ESF-Vorhaben"),
+        ),
+        (
+            "en",
+            "the initiatives and events are invented",
+            ("boundaries", "population", "settlement types", "ESF operations"),
+        ),
+    ],
+)
+def test_demo_notice_says_what_is_invented_and_what_is_real(lang, invented, real):
+    notice = t("demo.notice", lang)
+    assert invented in notice
+    assert all(word in notice.split(invented)[1] for word in real)
 
 
 def test_cli_build_with_operations(tmp_path, capsys):
