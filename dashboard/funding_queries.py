@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import duckdb
 import pandas as pd
 
-from dashboard.queries import DISTRICT_LABEL, Filters, district_ranking
+from dashboard.queries import DISTRICT_LABEL, Filters, district_ranking, where_clause
 
 __all__ = [
     "FundingFilters",
@@ -61,20 +61,12 @@ def _where(
     ff: FundingFilters, alias: str, year: str = "start_year"
 ) -> tuple[str, list]:
     """WHERE clause (without the keyword) and parameters of the thematic filters."""
-    clauses, params = ["TRUE"], []
-    for column, values in (
-        ("fund", ff.funds),
-        ("category", ff.categories),
-        ("guideline", ff.guidelines),
-    ):
-        if values:
-            clauses.append(f"{alias}.{column} IN (SELECT unnest(?))")
-            params.append(list(values))
-    for op, value in ((">=", ff.year_from), ("<=", ff.year_to)):
-        if value is not None:
-            clauses.append(f"{alias}.{year} {op} ?")
-            params.append(value)
-    return " AND ".join(clauses), params
+    lists = [
+        (f"{alias}.fund", ff.funds),
+        (f"{alias}.category", ff.categories),
+        (f"{alias}.guideline", ff.guidelines),
+    ]
+    return where_clause(lists, f"{alias}.{year}", ff.year_from, ff.year_to)
 
 
 def _district_where(
