@@ -4,7 +4,7 @@ Builds nothing: reads the published database (``SINN_DB`` or ``--db``; build it
 first with ``python -m etl build --demo``). Prints the time of one report (the
 baseline: shared context loaded, map drawn, PDF written), of all 13 reports with
 the shared context loaded once, and their ratio. Target: all 13 under 30 s.
-Run from the project root: ``.venv/bin/python bench/bench_report.py``.
+Run from the project root: ``.venv/bin/python -m bench.bench_report``.
 """
 
 from __future__ import annotations
