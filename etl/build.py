@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import aggregate, checks, importer, publish
+from etl import aggregate, checks, importer, ingest, publish
 from etl.macros import install_macros
 from etl.reference import build_reference
 from etl.schema import TABLE_DDL
@@ -55,6 +55,7 @@ class RunSummary:
         lines += [
             f"  input {i['kind']:<10} {Path(i['path']).name}: {i['rows']} rows"
             + (" (demo)" if i.get("demo") else "")
+            + "".join(f"\n    note: {n}" for n in i.get("notes", ()))
             for i in self.inputs
         ]
         accepted = ", ".join(f"{v} {k}" for k, v in self.accepted.items())
@@ -160,12 +161,14 @@ def _import(
             result = importer.stage_file(con, kind, path, order, is_demo, workdir)
             staged.append(result)
             summary.inputs.append({"kind": kind, "path": str(path), "rows": result.rows,
-                                   "demo": is_demo})  # fmt: skip
+                                   "demo": is_demo,
+                                   "notes": ingest.notes(con, result.table)})  # fmt: skip
             summary.rows_read += result.rows
     for kind in importer.KINDS:
         importer.stage_view(con, kind, staged)
     publish.pause_point("import")
-    staged_rows = sum(
+    # Reader-level rejects (ragged rows, stray bytes) are in rejects already.
+    staged_rows = con.execute("SELECT count(*) FROM rejects").fetchone()[0] + sum(
         con.execute(f"SELECT count(*) FROM stg_{kind}").fetchone()[0]
         for kind in importer.KINDS
     )

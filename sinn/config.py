@@ -50,3 +50,27 @@ def duckdb_memory_mb() -> int:
 def lock_wait_s() -> float:
     """Seconds a build waits for another build's lock (``SINN_LOCK_WAIT``, default 300)."""
     return float(os.environ.get("SINN_LOCK_WAIT", "300"))
+
+
+def max_unzipped_bytes() -> int:
+    """Largest uncompressed content of a zip-based input such as XLSX.
+
+    ``SINN_MAX_UNZIPPED_MB``, default 500 MB: the compressed size says nothing
+    about what a reader has to expand.
+    """
+    return int(float(os.environ.get("SINN_MAX_UNZIPPED_MB", "500")) * 1024 * 1024)
+
+
+def max_columns() -> int:
+    """Widest accepted header row (``SINN_MAX_COLUMNS``, default 1,000)."""
+    return int(os.environ.get("SINN_MAX_COLUMNS", "1000"))
+
+
+def max_cells() -> int:
+    """Most cells (rows × header columns) read from one input (``SINN_MAX_CELLS``)."""
+    return int(os.environ.get("SINN_MAX_CELLS", "100000000"))
+
+
+def repair_encoding() -> bool:
+    """Decode stray-encoding rows instead of rejecting them (``SINN_REPAIR_ENCODING=1``)."""
+    return os.environ.get("SINN_REPAIR_ENCODING", "").lower() in {"1", "true", "yes"}
