@@ -95,8 +95,13 @@ def _read_book(
     ]
     if len(book.sheetnames) > 1 or index > 0:
         notes.append(f"{name}: read sheet {ws.title!r}, header in row {index + 1}")
-    if not head or not any(c is not None for c in head[index]):
+    if not head:
         table = empty_table(con)
+    elif not any(_cell(c) is not None for c in head[index]):
+        raise InputError(
+            f"{name}: sheet {ws.title!r} has no header row in its first "
+            f"{HEADER_SCAN} rows and {config.max_columns():,} columns"
+        )
     else:
         table = _read_rows(con, ws, head[index], index + 1, name)
     for note in notes:
