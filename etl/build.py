@@ -160,9 +160,15 @@ def _import(
         for order, (kind, path, is_demo) in enumerate(inputs, start=1):
             result = importer.stage_file(con, kind, path, order, is_demo, workdir)
             staged.append(result)
-            summary.inputs.append({"kind": kind, "path": str(path), "rows": result.rows,
-                                   "demo": is_demo,
-                                   "notes": ingest.notes(con, result.table)})  # fmt: skip
+            summary.inputs.append(
+                {
+                    "kind": kind,
+                    "path": str(path),
+                    "rows": result.rows,
+                    "demo": is_demo,
+                    "notes": ingest.notes(con, result.table),
+                }
+            )
             summary.rows_read += result.rows
     for kind in importer.KINDS:
         importer.stage_view(con, kind, staged)
