@@ -64,6 +64,10 @@ def _build(args: argparse.Namespace) -> int:
     from etl.ingest import InputError
     from etl.publish import BuildLocked
 
+    folders = [p for p in [*args.initiatives, *args.events] if p.is_dir()]
+    if folders:
+        print(f"error: {folders[0]}: is a directory, not a file", file=sys.stderr)
+        return 2
     missing = [p for p in [*args.initiatives, *args.events] if not p.is_file()]
     if missing:
         print(

@@ -72,16 +72,18 @@ def read_input(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     workdir: Path,
-    aliases: dict[str, tuple[str, ...]],
+    aliases: dict[str, tuple[str, ...]] | None = None,
     sheet: str | None = None,
 ) -> str:
     """Read ``path`` into a temporary table of text columns plus :data:`ROW`.
 
     ``aliases`` (the canonical fields of the kind being imported) locate the table:
     the header row below any title lines, the sheet of a workbook, the list inside
-    a JSON object. Rows the reader cannot parse are kept apart for
-    :func:`store_rejects`; notes for the run summary come from :func:`notes`.
+    a JSON object (without them: the first non-empty row, the first list). Rows the
+    reader cannot parse are kept apart for :func:`store_rejects`; notes for the run
+    summary come from :func:`notes`.
     """
+    aliases = aliases or {}
     fmt = detect_format(path)
     if fmt == "csv":
         table = text.read_csv(con, path, workdir, aliases)
