@@ -44,6 +44,19 @@ def read(con, path, aliases=INITIATIVE_ALIASES, **kw):
     return rows, rejects
 
 
+def build_one(tmp_path, path):
+    """Build from one initiatives file: summary, accepted rows, rejects in row order."""
+    summary = build(tmp_path / "db.duckdb", initiatives=[path], raw=reference_raw())
+    with connect(tmp_path / "db.duckdb", read_only=True) as db:
+        placed = db.execute(
+            "SELECT name, ags, geocode_method FROM initiatives ORDER BY source_row"
+        ).fetchall()
+        rejected = db.execute(
+            "SELECT source_row, reason, detail FROM rejects ORDER BY source_row"
+        ).fetchall()
+    return summary, placed, rejected
+
+
 def test_header_score_counts_distinct_fields():
     assert header_score(["Name", "Titel", "PLZ", "Farbe"], INITIATIVE_ALIASES) == 2
     assert header_score(["Hinweis", ""], INITIATIVE_ALIASES) == 0
@@ -187,22 +200,15 @@ def test_build_counts_reader_rejects(tmp_path):
         b"id;name;gemeinde\n1;Werkstatt;G\xc3\xb6rlitz\n2;Laden;Zittau;extra\n"
         b"3;Tafel;B\xe4ckerei\r4;Radhaus;Zittau"
     )
-    summary = build(tmp_path / "db.duckdb", initiatives=[path], raw=reference_raw())
+    summary, placed, rejected = build_one(tmp_path, path)
     assert summary.rows_read == 4
     assert summary.accepted["initiatives"] == 2
     assert summary.rejected_by_reason == {"unparseable_value": 2}
     assert "line endings normalised (lone CR)" in summary.to_text()
-    with connect(tmp_path / "db.duckdb", read_only=True) as db:
-        names = db.execute(
-            "SELECT name FROM initiatives ORDER BY source_row"
-        ).fetchall()
-        rejected = db.execute(
-            "SELECT source_row, detail FROM rejects ORDER BY source_row"
-        ).fetchall()
-    assert names == [("Werkstatt",), ("Radhaus",)]
+    assert [r[0] for r in placed] == ["Werkstatt", "Radhaus"]
     assert [r[0] for r in rejected] == [2, 3]
-    assert rejected[0][1] == "line 3: 4 fields where the header has 3"
-    assert rejected[1][1].startswith("line 4: Windows-1252 text in a UTF-8 file")
+    assert rejected[0][2] == "line 3: 4 fields where the header has 3"
+    assert rejected[1][2].startswith("line 4: Windows-1252 text in a UTF-8 file")
 
 
 # --- XLSX ----------------------------------------------------------------------------
@@ -418,16 +424,9 @@ def test_malformed_geojson_features_are_row_rejects(tmp_path):
     ]
     path = tmp_path / "in.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    summary = build(tmp_path / "db.duckdb", initiatives=[path], raw=reference_raw())
+    summary, placed, rejected = build_one(tmp_path, path)
     assert summary.rows_read == 9
     assert summary.accepted["initiatives"] == 2
-    with connect(tmp_path / "db.duckdb", read_only=True) as db:
-        placed = db.execute(
-            "SELECT name, ags, geocode_method FROM initiatives ORDER BY source_row"
-        ).fetchall()
-        rejected = db.execute(
-            "SELECT source_row, reason, detail FROM rejects ORDER BY source_row"
-        ).fetchall()
     assert placed == [
         ("Punkt", "14626110", "coordinates"),
         ("Fläche", "14626110", "coordinates"),

@@ -94,14 +94,7 @@ def _from_utf16(path: Path, workdir: Path) -> Path:
         encoding = "utf-16-be"
     else:
         return path
-    out = workdir / f"{uuid.uuid4().hex[:8]}.utf8.csv"
-    with (
-        path.open(encoding=encoding, errors="replace", newline="") as src,
-        out.open("w", encoding="utf-8", newline="") as dst,
-    ):
-        for block in iter(lambda: src.read(_BLOCK), ""):
-            dst.write(block)
-    return out
+    return _transcode(path, encoding, workdir)
 
 
 def _scan(path: Path) -> Plan:
@@ -265,7 +258,7 @@ def _duckdb_read(
 
 
 def _transcode(path: Path, encoding: str, workdir: Path) -> Path:
-    """A UTF-8 copy of a single-encoding file for DuckDB."""
+    """A UTF-8 copy of a file in one encoding (for DuckDB and the line reader)."""
     out = workdir / f"{uuid.uuid4().hex[:8]}.utf8.csv"
     with (
         path.open(encoding=encoding, errors="replace", newline="") as src,
