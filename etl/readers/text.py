@@ -75,6 +75,8 @@ def read_csv(
     if not plan.mixed and not plan.lone_cr:
         table = _duckdb_read(con, source, plan, layout, workdir)
         if table:
+            rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            check_rows(path.name, rows, len(layout.headers))
             _describe(con, table, path.name, plan, layout)
             return table
     table = _python_read(con, source, plan, layout, path.name)
@@ -237,16 +239,17 @@ def _duckdb_read(
     name = new_name()
     query = (
         f"CREATE TEMP TABLE {name} AS SELECT row_number() OVER () AS {ROW}, * "
-        "FROM read_csv($path, header = false, skip = $skip, columns = $columns, "
-        "delim = $delim, quote = '\"', escape = '\"', comment = '', "
-        "strict_mode = true, null_padding = false, nullstr = '', "
-        f"max_line_size = {_MAX_FIELD}, parallel = $parallel)"
+        "FROM (SELECT * FROM read_csv($path, header = false, skip = $skip, "
+        "columns = $columns, delim = $delim, quote = '\"', escape = '\"', "
+        "comment = '', strict_mode = true, null_padding = false, nullstr = '', "
+        f"max_line_size = {_MAX_FIELD}, parallel = $parallel) LIMIT $limit)"
     )
     params = {
         "path": str(source),
         "skip": layout.skip,
         "columns": dict.fromkeys(layout.headers, "VARCHAR"),
         "delim": layout.delimiter,
+        "limit": config.max_rows() + 1,  # stop reading once the limit is passed
     }
     for parallel in (True, False):  # quoted line breaks can need the serial reader
         try:
