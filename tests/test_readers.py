@@ -101,6 +101,45 @@ def test_one_latin1_byte_keeps_a_utf8_file_utf8(con, tmp_path):
     assert rows[-1]["__sinn_row"] == 200_000
 
 
+def test_stray_line_inside_a_quoted_field_rejects_its_record(con, tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_bytes(
+        b'id;name;beschreibung\n1;G\xc3\xb6rlitz;"zwei\nZeilen"\n'
+        b'2;Tafel;"erste\nzweite mit \xe4"\n3;Laden;kurz\n'
+    )
+    rows, rejects = read(con, path)
+    assert [(r["__sinn_row"], r["beschreibung"]) for r in rows] == [
+        (1, "zwei\nZeilen"),
+        (3, "kurz"),
+    ]
+    assert [r[:3] for r in rejects] == [
+        (
+            2,
+            "unparseable_value",
+            "lines 4-5: Windows-1252 text in a UTF-8 file "
+            "(kept as read; SINN_REPAIR_ENCODING=1 decodes such lines instead)",
+        )
+    ]
+    assert json.loads(rejects[0][3]) == {"line": '2;Tafel;"erste\nzweite mit \\xe4"'}
+
+
+def test_utf8_line_in_a_windows_1252_file(con, tmp_path):
+    path = tmp_path / "in.csv"
+    lines = ["id;name"] + [f"{i};Stra\xdfe {i}" for i in range(1, 6)]
+    data = "\n".join(lines).encode("cp1252") + "\n6;Görlitz\n".encode()
+    path.write_bytes(data)
+    rows, rejects = read(con, path)
+    assert [r["name"] for r in rows] == [f"Straße {i}" for i in range(1, 6)]
+    assert [r[:3] for r in rejects] == [
+        (
+            6,
+            "unparseable_value",
+            "line 7: UTF-8 text in a Windows-1252 file "
+            "(kept as read; SINN_REPAIR_ENCODING=1 decodes such lines instead)",
+        )
+    ]
+
+
 def test_repair_flag_decodes_the_stray_line(con, tmp_path, monkeypatch):
     monkeypatch.setenv("SINN_REPAIR_ENCODING", "1")
     path = tmp_path / "in.csv"

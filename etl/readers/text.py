@@ -1,8 +1,9 @@
 """CSV and other delimited text: encoding per line, line endings, preamble, ragged rows.
 
-Clean files (one encoding, LF/CRLF endings, every row as wide as the header) go
-straight to DuckDB's parallel ``read_csv``; anything else takes a Python pass
-that keeps each bad row apart with its line number and raw text.
+Files with LF/CRLF endings and every row as wide as the header go to DuckDB's
+parallel ``read_csv`` (lines in a minority encoding replaced by marker rows
+first); anything else takes a Python pass that keeps each bad row apart with
+its line number and raw text.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from etl.readers.base import (
     check_rows,
     empty_table,
     new_name,
+    quote,
     unique_headers,
 )
 from sinn import config
@@ -40,6 +42,7 @@ _LONE_CR = re.compile(rb"\r(?!\n)")
 _MAX_FIELD = 20_000_000
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _LABEL = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}
+_MARK = "\x01sinn-stray-line:"  # first field of a line set apart before parsing
 
 csv.field_size_limit(_MAX_FIELD)
 
@@ -72,7 +75,7 @@ def read_csv(
     if not any(text.strip() for _, text, _ in head):
         return empty_table(con)
     layout = _layout([text for _, text, _ in head], aliases)
-    if not plan.mixed and not plan.lone_cr:
+    if not plan.lone_cr:
         table = _duckdb_read(con, source, plan, layout, workdir)
         if table:
             rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -233,8 +236,15 @@ def _duckdb_read(
     layout: Layout,
     workdir: Path,
 ) -> str | None:
-    """DuckDB's parallel strict reader for clean files; None when a row does not fit."""
-    if plan.encoding != "utf-8":
+    """DuckDB's parallel strict reader; None when a row does not fit.
+
+    Lines in a file's minority encoding are replaced by marker rows first, so
+    that they keep their row numbers and leave as rejects.
+    """
+    strays: dict[int, str] = {}
+    if plan.mixed:
+        source, strays = _marked_copy(source, plan, layout, workdir)
+    elif plan.encoding != "utf-8":
         source = _transcode(source, plan.encoding, workdir)
     name = new_name()
     query = (
@@ -254,10 +264,61 @@ def _duckdb_read(
     for parallel in (True, False):  # quoted line breaks can need the serial reader
         try:
             con.execute(query, {**params, "parallel": parallel})
-            return name
+            break
         except duckdb.Error:
             continue
-    return None
+    else:
+        return None
+    if strays and not _take_marked(con, name, plan, layout, strays):
+        con.execute(f"DROP TABLE {name}")
+        return None
+    return name
+
+
+def _marked_copy(
+    source: Path, plan: Plan, layout: Layout, workdir: Path
+) -> tuple[Path, dict[int, str]]:
+    """A UTF-8 copy where each data line in the other encoding is a marker row."""
+    out = workdir / f"{uuid.uuid4().hex[:8]}.utf8.csv"
+    strays: dict[int, str] = {}
+    filler = layout.delimiter * (len(layout.headers) - 1)
+    with out.open("w", encoding="utf-8", newline="") as dst:
+        for number, text, stray in _lines(source, plan):
+            if stray and number > layout.skip:
+                strays[number] = text
+                text = f"{_MARK}{number}{filler}"
+            dst.write(text + "\n")
+    return out, strays
+
+
+def _take_marked(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    plan: Plan,
+    layout: Layout,
+    strays: dict[int, str],
+) -> bool:
+    """Turn marker rows into rejects; False when a marker did not land as its own row.
+
+    A stray line inside a quoted multi-line field ends up inside a value; the
+    caller then falls back to the line-by-line reader.
+    """
+    first = quote(layout.headers[0])
+    marked = con.execute(
+        f"SELECT {ROW}, {first} FROM {table} WHERE starts_with({first}, ?)", [_MARK]
+    ).fetchall()
+    rows = {
+        int(v.removeprefix(_MARK)): r for r, v in marked if v[len(_MARK) :].isdigit()
+    }
+    if len(marked) != len(strays) or rows.keys() != strays.keys():
+        return False
+    con.execute(f"DELETE FROM {table} WHERE starts_with({first}, ?)", [_MARK])
+    message = _stray_message(plan)
+    rejects = [
+        (row, f"line {n}: {message}", {"line": strays[n]}) for n, row in rows.items()
+    ]
+    add_rejects(con, table, rejects)
+    return True
 
 
 def _transcode(path: Path, encoding: str, workdir: Path) -> Path:
