@@ -30,8 +30,6 @@ def read_json(con: duckdb.DuckDBPyConnection, path: Path, aliases: dict) -> str:
     data = load_json(path)
     lists = list(_record_lists(data, _SEARCH_DEPTH))
     if not lists:
-        if data == []:
-            return empty_table(con)
         raise InputError(
             f"{path.name}: JSON must be a list of records or an object holding one"
         )
@@ -93,7 +91,7 @@ def _record_lists(data: object, depth: int) -> Iterator[list]:
     for _ in range(depth):
         nested = []
         for node in level:
-            if isinstance(node, list) and node:
+            if isinstance(node, list):
                 yield node
             elif isinstance(node, dict):
                 nested.extend(node.values())
