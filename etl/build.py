@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import tempfile
 import time
 import uuid
@@ -15,11 +14,13 @@ from pathlib import Path
 
 import duckdb
 
-from etl import aggregate, checks, importer, ingest, publish
+from etl import aggregate, checks, importer, ingest, marts, publish
 from etl.macros import install_macros
+from etl.operations import ESF_LIST, import_operations
 from etl.reference import build_reference
 from etl.schema import TABLE_DDL
 from sinn import config
+from sinn.atomic import atomic_path
 from sinn.db import connect
 
 
@@ -42,6 +43,7 @@ class RunSummary:
     rejected: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     unmatched_keys: dict[str, list[str]] = field(default_factory=dict)
+    operations: dict[str, int] = field(default_factory=dict)
     checks_passed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -65,6 +67,9 @@ class RunSummary:
         lines += [
             f"    rejected {r}: {n}" for r, n in sorted(self.rejected_by_reason.items())
         ]
+        if self.operations:
+            placed = ", ".join(f"{n} {k}" for k, n in self.operations.items())
+            lines.append(f"  operations placed: {placed}")
         for name, keys in self.unmatched_keys.items():
             lines.append(f"  unmatched {name}: {len(keys)} ({', '.join(keys[:5])}…)")
         lines.append(f"  data checks passed: {self.checks_passed}")
@@ -82,7 +87,7 @@ def _timed(summary: RunSummary, step: str) -> Iterator[None]:
 
 
 def _write_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
-    """Copy every persistent table of the in-memory build into a new file."""
+    """Copy every persistent table and the metric macros into a new file."""
     tables = [
         r[0]
         for r in con.execute(
@@ -96,6 +101,7 @@ def _write_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     try:
         for table in tables:
             con.execute(f"CREATE TABLE publish_target.{table} AS SELECT * FROM {table}")
+        marts.create_metric_macros(con, "publish_target")
     finally:
         con.execute("DETACH publish_target")
 
@@ -174,8 +180,11 @@ def _import(
         importer.stage_view(con, kind, staged)
     publish.pause_point("import")
     # Reader-level rejects (ragged rows, stray bytes) are in rejects already.
-    staged_rows = con.execute("SELECT count(*) FROM rejects").fetchone()[0] + sum(
+    staged_rows = sum(
         con.execute(f"SELECT count(*) FROM stg_{kind}").fetchone()[0]
+        + con.execute("SELECT count(*) FROM rejects WHERE kind = ?", [kind]).fetchone()[
+            0
+        ]
         for kind in importer.KINDS
     )
     with _timed(summary, "validate_geocode"):
@@ -200,12 +209,40 @@ def _import(
         )
 
 
+def _import_operations(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    fund: str | None,
+    summary: RunSummary,
+    workdir: Path,
+) -> None:
+    """Import the lists of operations and add their counts to ``summary``."""
+    with _timed(summary, "operations"):
+        report = import_operations(con, paths, fund, workdir)
+    if not paths:
+        return  # the empty tables and marts exist; nothing to count
+    summary.inputs += report.inputs
+    summary.rows_read += report.rows
+    summary.accepted["operations"] = report.accepted
+    summary.operations = report.by_precision
+    if report.district_only:
+        summary.unmatched_keys["operation_places_district_only"] = report.district_only
+    summary.rejected = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
+    summary.rejected_by_reason = dict(
+        con.execute(
+            "SELECT reason, count(*) FROM rejects GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    )
+
+
 def build(
     db_path: Path | None = None,
     demo: bool = False,
     initiatives: Sequence[Path] = (),
     events: Sequence[Path] = (),
     raw: Path | None = None,
+    operations: Sequence[Path] = (),
+    fund: str | None = None,
 ) -> RunSummary:
     """Build and publish the database; on any failure the previous file stays as it was."""
     db_path = Path(db_path or config.db_path())
@@ -227,9 +264,10 @@ def build(
             con = connect()
             with con:
                 # Bounded memory: DuckDB spills to the work folder beyond the limit.
-                con.execute(f"SET memory_limit = '{config.duckdb_memory_mb()}MB'")
-                con.execute(f"SET temp_directory = '{work}'")
+                con.execute("SET memory_limit = ?", [f"{config.duckdb_memory_mb()}MB"])
+                con.execute("SET temp_directory = ?", [work])
                 install_macros(con)
+                marts.create_metric_macros(con)
                 with _timed(summary, "reference"):
                     report = build_reference(con, raw)
                 summary.boundary_file = report.boundary_file
@@ -251,7 +289,15 @@ def build(
                         *inputs,
                     ]
                 _import(con, inputs, summary, Path(work))
+                lists = [Path(p) for p in operations]
+                if demo:  # the real ESF list beside the invented initiatives
+                    if (raw / ESF_LIST).is_file():
+                        lists.insert(0, raw / ESF_LIST)
+                    else:
+                        summary.unmatched_keys["missing_raw_files"] = [ESF_LIST]
+                _import_operations(con, lists, fund, summary, Path(work))
                 with _timed(summary, "aggregate"):
+                    marts.build_facts(con)
                     aggregate.build_stats(con)
                     aggregate.add_distances(con)
                 publish.pause_point("aggregate")
@@ -276,11 +322,10 @@ def build(
 def write_rejects_csv(db_path: Path) -> Path:
     """Write ``rejects.csv`` next to the database (atomically)."""
     out = db_path.with_name("rejects.csv")
-    tmp = out.with_name(f".{out.name}.{os.getpid()}")
-    with connect(db_path, read_only=True) as con:
+    with atomic_path(out) as tmp, connect(db_path, read_only=True) as con:
         con.execute(
-            "COPY (SELECT * FROM rejects ORDER BY kind, source_file, source_row) TO "
-            f"'{tmp}' (HEADER, DELIMITER ',')"
+            "COPY (SELECT * FROM rejects ORDER BY kind, source_file, source_row) TO ? "
+            "(HEADER, DELIMITER ',')",
+            [str(tmp)],
         )
-    os.replace(tmp, out)
     return out

@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl fetch | build | export-map``."""
+"""Command line: ``python -m etl fetch | build``."""
 
 from __future__ import annotations
 
@@ -30,16 +30,22 @@ def _parser() -> argparse.ArgumentParser:
         "--initiatives", type=Path, nargs="+", default=[], metavar="FILE"
     )
     build.add_argument("--events", type=Path, nargs="+", default=[], metavar="FILE")
+    build.add_argument(
+        "--operations",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="EU lists of operations (Liste der Vorhaben), CSV or XLSX",
+    )
+    build.add_argument(
+        "--fund",
+        choices=["ESF", "ERDF", "ESF Plus"],
+        help="fund of the --operations lists (default: from the file name)",
+    )
     build.add_argument("--db", type=Path, help="database path (default SINN_DB)")
     build.add_argument(
         "--raw", type=Path, help="reference data folder (default data/raw)"
-    )
-    export = sub.add_parser(
-        "export-map", help="write the self-contained embeddable map"
-    )
-    export.add_argument("--db", type=Path, help="database path (default SINN_DB)")
-    export.add_argument(
-        "--out", type=Path, help="output HTML (default data/processed/embed/map.html)"
     )
     return parser
 
@@ -64,11 +70,12 @@ def _build(args: argparse.Namespace) -> int:
     from etl.ingest import InputError
     from etl.publish import BuildLocked
 
-    folders = [p for p in [*args.initiatives, *args.events] if p.is_dir()]
+    inputs = [*args.initiatives, *args.events, *args.operations]
+    folders = [p for p in inputs if p.is_dir()]
     if folders:
         print(f"error: {folders[0]}: is a directory, not a file", file=sys.stderr)
         return 2
-    missing = [p for p in [*args.initiatives, *args.events] if not p.is_file()]
+    missing = [p for p in inputs if not p.is_file()]
     if missing:
         print(
             f"error: input file not found: {', '.join(map(str, missing))}",
@@ -76,12 +83,22 @@ def _build(args: argparse.Namespace) -> int:
         )
         return 2
     raw = args.raw or config.raw_dir()
-    if not (raw / "vg5000_01-01.gk3.shape.ebenen.zip").is_file():
-        print(f"error: reference data missing in {raw}; run `python -m etl fetch` first",
-              file=sys.stderr)  # fmt: skip
+    if not (raw / config.BOUNDARIES_FILE).is_file():
+        print(
+            f"error: reference data missing in {raw}; run `python -m etl fetch` first",
+            file=sys.stderr,
+        )
         return 2
     try:
-        summary = build(args.db, args.demo, args.initiatives, args.events, raw)
+        summary = build(
+            args.db,
+            args.demo,
+            args.initiatives,
+            args.events,
+            raw,
+            args.operations,
+            args.fund,
+        )
     except (InputError, CheckFailed, BuildLocked, duckdb.Error, OSError) as exc:
         print(
             f"error: build failed, previous database left untouched: {exc}",
@@ -97,11 +114,4 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "fetch":
         return _fetch(args)
-    if args.command == "build":
-        return _build(args)
-    from etl.export_map import export_map
-
-    out = export_map(args.db or config.db_path(),
-                     args.out or config.processed_dir() / "embed" / "map.html")  # fmt: skip
-    print(f"wrote {out}")
-    return 0
+    return _build(args)

@@ -9,6 +9,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from sinn import config
+
 
 class BuildLocked(RuntimeError):
     """Another build holds the lock for the same database."""
@@ -39,7 +41,7 @@ def build_lock(db_path: Path, wait_s: float) -> Iterator[None]:
 
 
 def temp_path(db_path: Path) -> Path:
-    """A private temporary file next to ``db_path`` (same file system → atomic rename)."""
+    """A private temporary file next to ``db_path`` (same file system: atomic)."""
     return db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
 
 
@@ -65,8 +67,8 @@ def replace_atomically(tmp: Path, target: Path) -> None:
 
 def pause_point(stage: str) -> None:
     """Test hook: sleep inside ``stage`` when ``SINN_TEST_PAUSE_STAGE`` names it."""
-    if os.environ.get("SINN_TEST_PAUSE_STAGE") == stage:
-        marker = os.environ.get("SINN_TEST_PAUSE_MARKER")
-        if marker:
-            Path(marker).write_text(stage)
-        time.sleep(float(os.environ.get("SINN_TEST_PAUSE_SECONDS", "60")))
+    pause = config.build_pause()
+    if pause.stage == stage:
+        if pause.marker:
+            Path(pause.marker).write_text(stage)
+        time.sleep(pause.seconds)
