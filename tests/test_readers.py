@@ -487,3 +487,28 @@ def test_malformed_geojson_features_are_row_rejects(tmp_path):
         ),
         (9, "unparseable_value", "feature 9: is a string, not an object"),
     ]
+
+
+def test_operations_list_keeps_reader_rejects(tmp_path):
+    esf = reference_raw() / "2016-06-30_Liste_der_Vorhaben_ESF_2014-2020.csv"
+    lines = esf.read_bytes().split(b"\r\n")[:4]
+    ragged = lines[3] + b",zu viel"
+    path = tmp_path / "Liste_der_Vorhaben_ESF.csv"
+    path.write_bytes(b"\r\n".join([*lines[:3], ragged]) + b"\r\n")
+    summary = build(tmp_path / "db.duckdb", operations=[path], raw=reference_raw())
+    assert summary.rows_read == 3
+    assert summary.accepted["operations"] == 2
+    with connect(tmp_path / "db.duckdb", read_only=True) as db:
+        rejected = db.execute(
+            "SELECT kind, source_row, reason, detail FROM rejects"
+        ).fetchall()
+        rows = db.execute("SELECT rows FROM operation_sources").fetchall()
+    assert rejected == [
+        (
+            "operation",
+            3,
+            "unparseable_value",
+            "line 4: 14 fields where the header has 13",
+        )
+    ]
+    assert rows == [(3,)]
