@@ -15,6 +15,7 @@ from dashboard.i18n import (
     fmt_num,
     fmt_pct,
     labels,
+    language,
     plotly_separators,
     remember_labelled,
     t,
@@ -263,6 +264,17 @@ def _profile(f: Filters) -> None:
         t("reg.choose_district"), list(names), format_func=names.get, key=control.key
     )
     page_state.sync_url([control])
+    lang = language()
+    st.download_button(
+        t("reg.report"),
+        data=lambda: data.report_pdf(ars, lang),  # built only when clicked
+        file_name=f"kreisdossier_{ars}.pdf",
+        mime="application/pdf",
+        key="dl_report",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        help=t("reg.report_help"),
+    )
     profile = data.region_profile(f, ars)
     table = pd.DataFrame(
         {
