@@ -15,7 +15,19 @@ from dashboard.i18n import fmt_num, fmt_pct, language, t
 from sinn.vocab import DEGURBA_LABELS
 
 # Rounding for display only; exports keep full precision.
-DECIMALS = {"per_100k": 2, "events_per_100k": 2, "lq": 2, "lon": 5, "lat": 5}
+DECIMALS = {
+    "per_100k": 2,
+    "events_per_100k": 2,
+    "lq": 2,
+    "lon": 5,
+    "lat": 5,
+    "eur_per_inhabitant": 2,
+    "operations_per_100k": 1,
+    "gap_pp": 1,
+    "population_share": 1,
+    "money_share": 1,
+    "eligible_eur": 0,
+}
 PLAIN_NUMBERS = {"start_year", "first_year", "year", "degurba"}
 
 

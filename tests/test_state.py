@@ -173,3 +173,22 @@ def test_table_numbers_in_page_language(
     )
     # the cells keep their numbers (sorting by value), only the text is formatted
     assert _table(at, "nearest_km").value["population"].dtype.kind in "iu"
+
+
+def test_foerderung_choices_survive_another_page(app: AppTest, open_page) -> None:
+    """Förderung → Regionen → Förderung (URL emptied on the way) keeps every choice."""
+    params = {"fund": "ESF", "start_from": "2016", "flevel": "municipality"}
+    params["findicator"] = "operations_per_100k"
+    app.query_params.update(params)
+    at = open_page(app, "foerderung")
+    at.radio(key="lang").set_value("en").run()
+    assert at.selectbox(key="fd_level").value == "municipality"
+    open_page(at, "regionen")
+    for name in params:
+        at.query_params.pop(name, None)
+    at = open_page(at, "foerderung")
+    assert at.multiselect(key="fd_fund").value == ["ESF"]
+    assert at.slider(key="fd_years").value[0] == 2016
+    assert at.selectbox(key="fd_level").value == "municipality"
+    assert at.selectbox(key="fd_indicator").value == "operations_per_100k"
+    assert at.query_params == params | {"lang": "en"}

@@ -18,13 +18,23 @@ from dashboard import data, exports, filters
 from dashboard.choropleth import build_map
 from dashboard.components import map_assets, show_table
 from dashboard.funding_queries import FundingFilters
-from dashboard.i18n import fmt_date, fmt_num, fmt_pct, labels, language, t
+from dashboard.i18n import (
+    fmt_date,
+    fmt_num,
+    fmt_pct,
+    labels,
+    language,
+    remember_labelled,
+    t,
+)
 from dashboard.map_data import AreaLayer, MapData
 from dashboard.map_style import FUNDING_INDICATORS, MapOptions
 from dashboard.queries import MAP_LEVELS, Filters
 
 K_FUND, K_CATEGORY, K_GUIDELINE = "fd_fund", "fd_category", "fd_guideline"
 K_YEARS, K_LEVEL, K_INDICATOR = "fd_years", "fd_level", "fd_indicator"
+# The choices survive a visit to another page (the URL loses them on the way).
+KEEP = "session"
 LISTS = (("fund", K_FUND), ("category", K_CATEGORY), ("guideline", K_GUIDELINE))
 MAP_KEY = "foerderung_map"
 MAP_HEIGHT = 560
@@ -119,10 +129,14 @@ def _filters(options: dict, f: Filters) -> FundingFilters:
         cells = [*st.columns(2), *st.columns(2)]
         for col, (name, key) in zip(cells, LISTS, strict=False):
             col.multiselect(
-                t(f"fund.{name}"), options[name], key=key, placeholder=t("filters.all")
+                t(f"fund.{name}"),
+                options[name],
+                key=key,
+                placeholder=t("filters.all"),
+                persist_state=KEEP,
             )
         if low < high:
-            cells[3].slider(t("fund.years"), low, high, key=K_YEARS)
+            cells[3].slider(t("fund.years"), low, high, key=K_YEARS, persist_state=KEEP)
     year_from, year_to = st.session_state.get(K_YEARS, (low, high))
     ff = FundingFilters(
         funds=tuple(st.session_state[K_FUND]),
@@ -458,14 +472,20 @@ def render() -> None:
     options = data.funding_options()
     ff = _filters(options, f)
     cols = st.columns(2)
+    remember_labelled(K_LEVEL, K_INDICATOR)
     level = cols[0].selectbox(
-        t("fund.level"), MAP_LEVELS, key=K_LEVEL, format_func=labels("map.level.")
+        t("fund.level"),
+        MAP_LEVELS,
+        key=K_LEVEL,
+        format_func=labels("map.level."),
+        persist_state=KEEP,
     )
     indicator = cols[1].selectbox(
         t("fund.indicator"),
         FUNDING_INDICATORS,
         key=K_INDICATOR,
         format_func=labels("ind."),
+        persist_state=KEEP,
     )
     _write_url(ff, level, indicator)
     everywhere = replace(ff, districts=())
