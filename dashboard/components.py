@@ -39,8 +39,12 @@ def map_assets() -> str:
     return f"/{base}{SERVED_BASE}" if base else SERVED_BASE
 
 
-def kpi_row(k: dict, show_events: bool = True) -> None:
-    """The key figures of ``queries.kpis`` as a row of metrics."""
+def kpi_row(k: dict, show_events: bool = True, degurba: tuple = ()) -> None:
+    """The key figures of ``queries.kpis`` as a row of metrics.
+
+    With a settlement-type filter (``degurba`` not empty, not all three types)
+    the rural shares are 100 % or 0 % by construction and are left out.
+    """
     cells = [(t("kpi.initiatives"), fmt_num(k["initiatives"]), None)]
     if show_events:
         cells += [
@@ -61,8 +65,9 @@ def kpi_row(k: dict, show_events: bool = True) -> None:
     cells += [
         (t("kpi.municipalities_reached"), reached, None),
         (t("kpi.population_reached"), fmt_num(k["population_reached"]), None),
-        (t("kpi.rural_share"), rural, gap_text),
     ]
+    if len(set(degurba)) in (0, len(DEGURBA_LABELS)):
+        cells.append((t("kpi.rural_share"), rural, gap_text))
     # a wrapping row: six full labels do not fit side by side on a laptop screen
     with st.container(horizontal=True, gap="small"):
         for label, value, delta in cells:

@@ -182,7 +182,7 @@ def render() -> None:
     """The page "Karte"."""
     f = filters.current()
     k = data.kpis(f)
-    kpi_row(k, f.show_events)
+    kpi_row(k, f.show_events, f.degurba)
     filters.show_if_empty(k)
     level, opts = _controls()
     center, zoom = _search(f)
@@ -201,7 +201,7 @@ def render() -> None:
     average = data.saxony_average(f)["per_100k"]
     scoped = {lvl: _in_scope(frame, f) for lvl, frame in values.items()}
     text = summary_text(
-        scoped["district"], scoped["municipality"], k, average, language()
+        scoped["district"], scoped["municipality"], k, average, language(), f
     )
     st.write(text)
     _table(scoped[level], level, opts.indicator)

@@ -160,6 +160,7 @@ def _kpis(result: planning.PlanResult, planned: bool) -> None:
                 value,
                 delta=delta,
                 delta_color="inverse",
+                delta_arrow="off",  # the number carries its sign: one minus, no arrow
                 border=True,
                 width="content",
             )

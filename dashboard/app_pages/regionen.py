@@ -307,7 +307,7 @@ def render() -> None:
     """Lay out the page."""
     f = filters.current()
     k = data.kpis(f)
-    kpi_row(k, f.show_events)
+    kpi_row(k, f.show_events, f.degurba)
     if filters.show_if_empty(k):
         return
     _ranking(f)
