@@ -192,3 +192,14 @@ def test_foerderung_choices_survive_another_page(app: AppTest, open_page) -> Non
     assert at.selectbox(key="fd_level").value == "municipality"
     assert at.selectbox(key="fd_indicator").value == "operations_per_100k"
     assert at.query_params == params | {"lang": "en"}
+
+
+def test_newly_reached_lists_what_its_title_says(app: AppTest, open_page) -> None:
+    """ "Nach 2023 neu erreicht": every listed first initiative started 2024 or later."""
+    app.query_params["since"] = "2023"
+    at = open_page(app, "regionen")
+    caption = next(c.value for c in at.caption if "neu erreichte" in c.value)
+    assert caption.startswith("Nach 2023 neu erreichte Gemeinden")
+    assert "Startjahr 2024 oder später" in caption
+    listed = _table(at, "first_year").value
+    assert not listed.empty and listed["first_year"].min() == 2024
