@@ -78,15 +78,21 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
 
 
 def data_dictionary(
-    columns: Iterable[str], translate: Callable[[str], str]
+    columns: Iterable[str],
+    translate: Callable[[str], str],
+    notes: Iterable[tuple[str, str]] = (),
 ) -> pd.DataFrame:
-    """Column, meaning, unit and source of each column, in the UI language."""
+    """Column, meaning, unit and source of each column, in the UI language.
+
+    ``notes`` (name, text) follow the columns: citation and data version.
+    """
     rows = []
     for column in columns:
         unit, source = COLUMN_DOCS.get(column, ("unit.text", "src.computed"))
         rows.append(
             (column, translate(f"doc.{column}"), translate(unit), translate(source))
         )
+    rows += [(name, text, "", "") for name, text in notes]
     headers = [translate(f"col.{h}") for h in ("column", "meaning", "unit", "source")]
     return pd.DataFrame(rows, columns=headers)
 

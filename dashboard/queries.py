@@ -503,7 +503,13 @@ def latest_run(con: duckdb.DuckDBPyConnection) -> dict | None:
     if frame.empty:
         return None
     run = frame.iloc[0].to_dict()
-    for key in ("inputs", "accepted", "rejected_by_reason", "unmatched_keys"):
+    for key in (
+        "inputs",
+        "accepted",
+        "rejected_by_reason",
+        "unmatched_keys",
+        "sources",
+    ):
         if isinstance(run.get(key), str):
             run[key] = json.loads(run[key])
     for item in run.get("inputs") or []:

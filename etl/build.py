@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import aggregate, checks, importer, ingest, marts, publish
+from etl import aggregate, checks, fetch, importer, ingest, marts, publish
 from etl.macros import install_macros
 from etl.operations import ESF_LIST, import_operations
 from etl.reference import build_reference
@@ -46,6 +46,8 @@ class RunSummary:
     operations: dict[str, int] = field(default_factory=dict)
     checks_passed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    # reference and input files: name, public URL, SHA-256, retrieval date
+    sources: list[dict] = field(default_factory=list)
 
     def to_text(self) -> str:
         """A human-readable summary for the CLI."""
@@ -106,6 +108,27 @@ def _write_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
         con.execute("DETACH publish_target")
 
 
+def source_files(raw: Path) -> list[dict]:
+    """The reference files in ``raw``: name, public URL, SHA-256 and retrieval date.
+
+    The retrieval date is the day ``etl fetch`` wrote the file (its mtime).
+    """
+    out = []
+    for source in fetch.SOURCES:
+        path = raw / source.filename
+        if path.is_file():
+            fetched = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            out.append(
+                {
+                    "file": source.filename,
+                    "url": source.url,
+                    "sha256": fetch.sha256(path),
+                    "retrieved": fetched.date().isoformat(),
+                }
+            )
+    return out
+
+
 def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the initiative, event and reject tables."""
     for ddl in TABLE_DDL.values():
@@ -120,7 +143,8 @@ def _previous_runs(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
             run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP,
             duration_s DOUBLE, status VARCHAR, demo BOOLEAN, inputs JSON,
             rows_read BIGINT, accepted JSON, rejected BIGINT,
-            rejected_by_reason JSON, unmatched_keys JSON, boundary_file VARCHAR)
+            rejected_by_reason JSON, unmatched_keys JSON, boundary_file VARCHAR,
+            sources JSON)
         """
     )
     if not db_path.exists():
@@ -143,12 +167,13 @@ def _record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
     """Insert this run into ``etl_runs``."""
     s = asdict(summary)
     con.execute(
-        "INSERT INTO etl_runs VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO etl_runs VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             s["run_id"], s["started_at"], s["duration_s"], "published", s["demo"],
             json.dumps(s["inputs"]), s["rows_read"], json.dumps(s["accepted"]),
             s["rejected"], json.dumps(s["rejected_by_reason"]),
             json.dumps(s["unmatched_keys"]), s["boundary_file"],
+            json.dumps(s["sources"]),
         ],
     )  # fmt: skip
 
@@ -171,6 +196,7 @@ def _import(
                     "kind": kind,
                     "path": str(path),
                     "rows": result.rows,
+                    "sha256": fetch.sha256(path),
                     "demo": is_demo,
                     "notes": ingest.notes(con, result.table),
                 }
@@ -271,6 +297,7 @@ def build(
                 with _timed(summary, "reference"):
                     report = build_reference(con, raw)
                 summary.boundary_file = report.boundary_file
+                summary.sources = source_files(raw)
                 summary.municipalities, summary.districts = (
                     report.municipalities,
                     report.districts,

@@ -165,7 +165,7 @@ def test_methodik_definitions_sources_attributions(
     for needle in (
         "© GeoBasis-DE / BKG 2021 (Daten verändert)",
         "Statistische Ämter des Bundes und der Länder, Zensus 2022",
-        "GV-ISys, Stand 31.12.2019",
+        "GV-ISys, Gebietsstand 4. Quartal 2020, Bevölkerung 31.12.2019",
         "© OpenStreetMap-Mitwirkende",
         "https://www.govdata.de/dl-de/by-2-0",
         "ODbL",

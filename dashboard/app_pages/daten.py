@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, exports, filters
+from dashboard.citation import dictionary_notes
 from dashboard.components import show_table
-from dashboard.i18n import fmt_num, t
+from dashboard.i18n import fmt_num, language, t
 from dashboard.queries import Filters
 
 MIME = {
@@ -20,7 +21,8 @@ MIME = {
 
 def _downloads(stem: str, frame: pd.DataFrame, points: bool) -> None:
     """Download buttons for one table; files are built only when clicked."""
-    dictionary = exports.data_dictionary(frame.columns, t)
+    notes = dictionary_notes(data.latest_run(), language())
+    dictionary = exports.data_dictionary(frame.columns, t, notes)
     sheet = t("dat.dictionary")
     makers = {
         "csv": lambda: exports.to_csv(frame),
@@ -97,7 +99,7 @@ def _run_report() -> None:
         t(
             "dat.run_summary",
             run_id=run["run_id"],
-            status=run["status"],
+            status=t(f"run.status.{run['status']}"),
             started=str(run["started_at"])[:19],
             duration=fmt_num(run["duration_s"], 2),
             boundary=run["boundary_file"],

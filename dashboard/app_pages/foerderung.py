@@ -16,6 +16,7 @@ from streamlit_folium import st_folium
 
 from dashboard import data, exports, filters
 from dashboard.choropleth import build_map
+from dashboard.citation import dictionary_notes
 from dashboard.components import map_assets, show_table
 from dashboard.funding_queries import FundingFilters
 from dashboard.i18n import (
@@ -284,7 +285,8 @@ def _downloads(
     stem: str, frame: pd.DataFrame, geometries: dict[str, str] | None = None
 ) -> None:
     """CSV, XLSX, Parquet (and GeoJSON of areas) plus the data dictionary."""
-    dictionary = exports.data_dictionary(frame.columns, t)
+    notes = dictionary_notes(data.latest_run(), language())
+    dictionary = exports.data_dictionary(frame.columns, t, notes)
     sheet = t("dat.dictionary")
     makers = {
         "csv": lambda: exports.to_csv(frame),

@@ -5,18 +5,43 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data
-from dashboard.i18n import fmt_date, fmt_num, t
+from dashboard.citation import citation, data_version
+from dashboard.i18n import fmt_date, fmt_num, language, t
+from sinn.config import BOUNDARIES_FILE
 
 # non-breaking hyphens keep the licence names on one line in the narrow column
 DL_DE_BY = "[dl\u2011de/by\u20112\u20110](https://www.govdata.de/dl-de/by-2-0)"
 ODBL = "[ODbL 1.0](https://opendatacommons.org/licenses/odbl/1-0/)"
+ESF_FILE = "2016-06-30_Liste_der_Vorhaben_ESF_2014-2020.csv"
 # Attributions are quoted as the licensors require them, in German in both languages.
+# (text key, reference file in the build record or "", licence, attribution)
 SOURCES = (
-    ("bkg", DL_DE_BY, "© GeoBasis-DE / BKG 2021 (Daten verändert)"),
-    ("zensus", DL_DE_BY, "Statistische Ämter des Bundes und der Länder, Zensus 2022"),
-    ("gv", DL_DE_BY, "Statistisches Bundesamt (Destatis), GV-ISys, Stand 31.12.2019"),
-    ("plz", ODBL, "© OpenStreetMap-Mitwirkende (über suche-postleitzahl.org)"),
-    ("osm", ODBL, "© OpenStreetMap-Mitwirkende"),
+    (
+        "bkg",
+        BOUNDARIES_FILE,
+        DL_DE_BY,
+        "© GeoBasis-DE / BKG 2021 (Daten verändert)",
+    ),
+    (
+        "zensus",
+        "zensus2022_gemeinden.parquet",
+        DL_DE_BY,
+        "Statistische Ämter des Bundes und der Länder, Zensus 2022",
+    ),
+    (
+        "gv",
+        "AuszugGV4QAktuell.csv",
+        DL_DE_BY,
+        "Statistisches Bundesamt (Destatis), GV-ISys, Gebietsstand 4. Quartal 2020, "
+        "Bevölkerung 31.12.2019",
+    ),
+    (
+        "plz",
+        "zuordnung_plz_ort_landkreis.csv",
+        ODBL,
+        "© OpenStreetMap-Mitwirkende (über suche-postleitzahl.org)",
+    ),
+    ("osm", "", ODBL, "© OpenStreetMap-Mitwirkende"),
 )
 DEFINITIONS = (
     ("ind.per_100k", "met.per_100k"),
@@ -51,9 +76,10 @@ def _state() -> None:
                 "met.state_built",
                 built=str(run.get("finished_at"))[:19],
                 run_id=run.get("run_id"),
-                status=run.get("status"),
+                status=t(f"run.status.{run.get('status')}"),
             )
         )
+        lines.append(f"{t('cite.version_name')}: {data_version(run, language())}")
     lines += [
         t(
             "met.state_initiatives",
@@ -83,18 +109,49 @@ def _state() -> None:
 def _sources() -> None:
     """Sources, their use, licences and the required attributions."""
     st.subheader(t("met.sources"))
+    fetched = {f["file"]: f for f in (data.latest_run() or {}).get("sources") or []}
     rows = [
-        (t(f"met.src_{key}"), t(f"met.use_{key}"), licence, attribution)
-        for key, licence, attribution in SOURCES
-    ]
-    rows.append((t("met.src_sinn"), t("met.use_sinn"), "–", t("met.sinn_attribution")))
-    if data.funding_loaded():
-        citation = "; ".join(data.funding_sources()["citation"])
-        rows.append(
-            (t("met.src_esf"), t("met.use_esf"), t("met.licence_esf"), citation)
+        (
+            t(f"met.src_{key}"),
+            t(f"met.use_{key}"),
+            licence,
+            attribution,
+            _retrieval(fetched.get(file)),
         )
-    header = [t(k) for k in ("met.source", "met.use", "met.licence", "met.attribution")]
+        for key, file, licence, attribution in SOURCES
+    ]
+    rows.append(
+        (t("met.src_sinn"), t("met.use_sinn"), "–", t("met.sinn_attribution"), "–")
+    )
+    if data.funding_loaded():
+        esf_citation = "; ".join(data.funding_sources()["citation"])
+        esf = fetched.get(ESF_FILE)
+        rows.append(
+            (
+                t("met.src_esf"),
+                t("met.use_esf"),
+                t("met.licence_esf"),
+                esf_citation,
+                _retrieval(esf),
+            )
+        )
+    keys = ("met.source", "met.use", "met.licence", "met.attribution", "met.col_url")
+    header = [t(k) for k in keys]
     st.markdown(_markdown_table(header, rows))
+
+
+def _retrieval(source: dict | None) -> str:
+    """Link to the public file and the day it was fetched, from the build record."""
+    if not source:
+        return "–"
+    name = source["file"].replace("|", "\\|")
+    return f"[{name}]({source['url']}), {t('met.retrieved')} {source['retrieved']}"
+
+
+def _citation() -> None:
+    """The suggested citation with the data version."""
+    st.subheader(t("met.citation"))
+    st.code(citation(data.latest_run(), language()), language=None, wrap_lines=True)
 
 
 def _markdown_table(header: list[str], rows: list[tuple]) -> str:
@@ -118,6 +175,7 @@ def render() -> None:
     _definitions()
     _state()
     _sources()
+    _citation()
     _demo()
 
 
