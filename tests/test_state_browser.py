@@ -6,6 +6,7 @@ seen to work in a real frontend (AppTest re-sends the codes).
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,9 +24,15 @@ SIZES = {"wide": (1300, 900), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")
-def live(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the server of this module writes its output."""
+    return tmp_path_factory.mktemp("state") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def live(demo_db: Path, server_log: Path) -> Iterator[str]:
     """Base URL of a `streamlit run` of the app on the demo database."""
-    with serve(demo_db, tmp_path_factory.mktemp("state") / "server.log") as (url, _):
+    with serve(demo_db, server_log) as (url, _):
         yield url
 
 
@@ -136,3 +143,24 @@ def test_planung_link_in_fresh_browser(live: str, page) -> None:
     planned = page.locator("[data-testid='stMultiSelect']").filter(has_text="Geplante")
     assert "Dresden" in planned.inner_text()
     _shot(page, "state_planung_link")
+
+
+def test_start_without_warnings(live: str, page, server_log: Path) -> None:
+    """The server says nothing a newcomer must wonder about (no static-folder warning).
+
+    The folder ``dashboard/static`` is in git, so a fresh clone has it before the
+    map assets are copied into it.
+    """
+    tracked = subprocess.run(
+        ["git", "ls-files", "dashboard/static"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "dashboard/static/README.md" in tracked
+    page.goto(f"{live}/methodik")
+    _settle(page)
+    log = server_log.read_text()
+    assert "You can now view your Streamlit app" in log
+    assert "WARNING" not in log.upper() and "Traceback" not in log, log
