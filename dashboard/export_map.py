@@ -9,12 +9,16 @@ consumer of the published database; it does not import Streamlit.
 from __future__ import annotations
 
 import argparse
+from html import escape
 from pathlib import Path
 
 import duckdb
+from branca.element import Element
 
 from dashboard import queries as q
 from dashboard.choropleth import build_map
+from dashboard.citation import citation, data_version
+from dashboard.map_controls import Attribution
 from dashboard.map_data import MapData, map_data
 from dashboard.map_style import MapOptions
 from dashboard.texts import LANGUAGES, t
@@ -39,9 +43,20 @@ def export_map(
     with connect(db_path, read_only=True) as con:
         md = public_map_data(con, f)
         demo = q.has_demo_rows(con)
+        run = q.latest_run(con)
     notice = t("demo.caption", lang) if demo else ""
     opts = MapOptions(lang=lang, assets=None, height="100%", notice=notice)
-    figure = build_map(md, opts).get_root()
+    folium_map = build_map(md, opts)
+    # the data version: build time in the map, checksums and citation in the head
+    Attribution(data_version(run, lang).split(";")[0]).add_to(folium_map)
+    figure = folium_map.get_root()
+    for name, text in (
+        ("citation", citation(run, lang)),
+        ("data-version", data_version(run, lang, full=True)),
+    ):
+        figure.header.add_child(
+            Element(f'<meta name="sinn:{name}" content="{escape(text)}">')
+        )
     figure.title = f"{t('app.title', lang)} – {t('nav.karte', lang)}"
     out = Path(out)
     atomic_write(out, figure.render().encode("utf-8"))

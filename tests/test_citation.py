@@ -64,3 +64,15 @@ def test_methodik_units_defaults_sources(
     assert "Status veröffentlicht" in text or "veröffentlicht" in text
     run = latest_run(con)
     assert at.code[0].value == citation(run, "de")
+
+
+def test_static_map_carries_the_data_version(demo_db, con, tmp_path) -> None:
+    """The exported map: build time in the attribution, citation and checksums."""
+    from dashboard.export_map import export_map
+
+    run = latest_run(con)
+    html = export_map(demo_db, tmp_path / "map.html").read_text(encoding="utf-8")
+    assert f"Build {str(run['finished_at'])[:19]} UTC, Lauf {run['run_id']}" in html
+    assert '<meta name="sinn:data-version" content="Build ' in html
+    assert SOURCES[1].sha256 in html
+    assert '<meta name="sinn:citation" content="SINN-Atlas – Soziale' in html
