@@ -5,11 +5,18 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.markup import missing, render, safe_url
-from dashboard.texts import t
+from dashboard.texts import TEXT, fmt_date, fmt_num, t
 
 __all__ = ["event_popup", "initiative_popup"]
 
 DESCRIPTION_CHARS = 240
+
+
+def _term(prefix: str, value: object, lang: str) -> object:
+    """A vocabulary value (theme, stage, event type) in ``lang``; others unchanged."""
+    if missing(value) or f"{prefix}{value}" not in TEXT:
+        return value
+    return t(f"{prefix}{value}", lang)
 
 
 def _popup(row: dict, lang: str, lines: list[tuple[str, object]], **extra) -> str:
@@ -36,8 +43,8 @@ def initiative_popup(row: dict, lang: str) -> str:
     approx = row.get("location_precision") == "municipality"
     lines = [
         ("col.organisation", row.get("organisation")),
-        ("col.theme", row.get("theme")),
-        ("col.stage", row.get("stage")),
+        ("col.theme", _term("theme.", row.get("theme"), lang)),
+        ("col.stage", _term("stage.", row.get("stage"), lang)),
         ("col.start_year", None if missing(year) else int(year)),
         ("col.city", row.get("city")),
     ]
@@ -54,10 +61,13 @@ def event_popup(row: dict, lang: str) -> str:
     """Popup HTML of an event (public fields only, all text escaped)."""
     date, participants = row.get("date"), row.get("participants")
     lines = [
-        ("col.type", row.get("type")),
-        ("col.date", None if missing(date) else pd.Timestamp(date).date()),
-        ("col.participants", None if missing(participants) else int(participants)),
-        ("col.theme", row.get("theme")),
+        ("col.type", _term("type.", row.get("type"), lang)),
+        ("col.date", None if missing(date) else fmt_date(pd.Timestamp(date), lang)),
+        (
+            "col.participants",
+            None if missing(participants) else fmt_num(int(participants), 0, lang),
+        ),
+        ("col.theme", _term("theme.", row.get("theme"), lang)),
         ("col.city", row.get("city")),
     ]
     return _popup(row, lang, lines)

@@ -62,3 +62,23 @@ def test_text_article_for_district(con) -> None:
     unfiltered = _text(con, Filters())
     assert unfiltered.startswith("Sachsenweit kommen ")
     assert "Am dichtesten ist das Angebot in Leipzig (" in unfiltered
+
+
+def test_popup_values_in_the_ui_language() -> None:
+    """Theme, stage, event type, date and participants follow the language."""
+    from dashboard.popups import event_popup, initiative_popup
+
+    initiative = {"name": "X", "theme": "Bildung", "stage": "Idee", "start_year": 2024}
+    assert "Themenfeld: Bildung" in initiative_popup(initiative, "de")
+    english = initiative_popup(initiative, "en")
+    assert "Theme: Education" in english and "Stage: Idea" in english
+    event = {
+        "name": "Y",
+        "type": "Netzwerktreffen",
+        "date": "2025-03-07",
+        "participants": 1200,
+    }
+    german = event_popup(event, "de")
+    assert "07.03.2025" in german and "1.200" in german
+    english = event_popup(event, "en")
+    assert "Networking event" in english and "1,200" in english
