@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
 from dashboard.queries import Filters, map_area_values
@@ -203,3 +204,20 @@ def test_newly_reached_lists_what_its_title_says(app: AppTest, open_page) -> Non
     assert "Startjahr 2024 oder später" in caption
     listed = _table(at, "first_year").value
     assert not listed.empty and listed["first_year"].min() == 2024
+
+
+def test_what_if_delta_has_one_minus_sign(
+    app: AppTest, demo_db: Path, open_page
+) -> None:
+    """Planning the top suggested site lowers the unreached: "-n", no extra arrow."""
+    at = open_page(app, "planung")
+    top = _table(at, "municipality").value.iloc[0]
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        (ags,) = con.execute(
+            "SELECT ags FROM municipalities WHERE name = ? ORDER BY population DESC",
+            [top["municipality"]],
+        ).fetchone()
+    at.multiselect(key="plan_planned").set_value([ags]).run()
+    metric = next(m for m in at.metric if m.label == "Nicht erreichte Einwohner")
+    assert metric.delta.startswith("-") and metric.delta.count("-") == 1
+    assert metric.proto.direction == MetricProto.MetricDirection.NONE
