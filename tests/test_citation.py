@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from streamlit.testing.v1 import AppTest
@@ -60,7 +61,12 @@ def test_methodik_units_defaults_sources(
     assert "Luftlinie in Kilometern" in text and "in Metern" not in text
     assert "R = 15 km, k = 5, ohne Gewichtung" in text
     assert "Gebietsstand 4. Quartal 2020, Bevölkerung 31.12.2019" in text
-    assert f"]({SOURCES[1].url}), abgerufen am " in text
+    retrieved = dt.date.fromisoformat(
+        next(s for s in latest_run(con)["sources"] if s["url"] == SOURCES[1].url)[
+            "retrieved"
+        ]
+    )
+    assert f"]({SOURCES[1].url}), abgerufen am {retrieved:%d.%m.%Y}" in text
     assert "Status veröffentlicht" in text or "veröffentlicht" in text
     run = latest_run(con)
     assert at.code[0].value == citation(run, "de")

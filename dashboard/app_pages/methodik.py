@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from dashboard import data
@@ -145,7 +147,8 @@ def _retrieval(source: dict | None) -> str:
     if not source:
         return "–"
     name = source["file"].replace("|", "\\|")
-    return f"[{name}]({source['url']}), {t('met.retrieved')} {source['retrieved']}"
+    retrieved = fmt_date(dt.date.fromisoformat(source["retrieved"]))
+    return f"[{name}]({source['url']}), {t('met.retrieved')} {retrieved}"
 
 
 def _citation() -> None:
