@@ -24,6 +24,7 @@ __all__ = [
     "date",
     "flag",
     "number",
+    "reset",
     "restore",
     "sync_url",
 ]
@@ -148,3 +149,9 @@ def sync_url(controls: Sequence[Control]) -> None:
             st.query_params[control.param] = wanted if control.many else wanted[0]
         else:
             del st.query_params[control.param]
+
+
+def reset(control: Control) -> None:
+    """Set a control back to its default (e.g. its value left the options)."""
+    st.session_state[control.key] = control.default
+    st.session_state.setdefault(SEEDED_KEY, {})[control.key] = control.default

@@ -221,3 +221,16 @@ def test_what_if_delta_has_one_minus_sign(
     metric = next(m for m in at.metric if m.label == "Nicht erreichte Einwohner")
     assert metric.delta.startswith("-") and metric.delta.count("-") == 1
     assert metric.proto.direction == MetricProto.MetricDirection.NONE
+
+
+def test_reference_year_follows_a_narrower_year_filter(app: AppTest, open_page) -> None:
+    """A kept reference year outside the filtered years falls back, without a notice."""
+    app.query_params["since"] = "2023"
+    at = open_page(app, "regionen")
+    assert at.select_slider(key="reg_since").value == 2023
+    at.slider(key="f_years").set_value((2024, 2025)).run()
+    assert not at.exception
+    options = [int(o) for o in at.select_slider(key="reg_since").options]
+    assert 2023 not in options
+    assert at.select_slider(key="reg_since").value == options[-1]
+    assert not [w for w in at.warning if "since" in w.value]

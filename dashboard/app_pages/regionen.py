@@ -197,8 +197,9 @@ def _new_since(f: Filters) -> None:
         return
     years = [int(y) for y in coverage["year"]]
     control = page_state.choice("reg_since", "since", years[:-1], years[-2])
-    if st.session_state.get(control.key) not in years[:-1]:
-        st.session_state.pop(control.key, None)  # a new build moved the years
+    kept = st.session_state.get(control.key, years[-2])
+    if kept not in years[:-1]:
+        page_state.reset(control)  # a new build or filter moved the years
     _kept(control)
     since = st.select_slider(t("reg.since_year"), years[:-1], key=control.key)
     page_state.sync_url([control])
