@@ -17,6 +17,7 @@ from dashboard import data
 from dashboard.i18n import (
     LANG_KEY,
     NOTICES_KEY,
+    keep_codes,
     labels,
     language,
     remember_labelled,
@@ -212,6 +213,9 @@ def sidebar_filters() -> Filters:
         pending = st.session_state.pop(PENDING_DISTRICTS_KEY)
         st.session_state[K_DISTRICT] = [a for a in pending if a in districts]
     _widgets(districts, years)
+    keep_codes(
+        {k: st.session_state.get(k, []) for k in (K_THEME, K_STAGE, K_SETTLEMENT)}
+    )
     f = _state_filters(years)
     st.session_state[CURRENT_KEY] = f
     _write_url(f)

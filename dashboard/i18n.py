@@ -19,10 +19,13 @@ __all__ = [
     "fmt_num",
     "fmt_pct",
     "init_language",
+    "keep_codes",
     "labels",
     "language",
     "plotly_separators",
     "relabel",
+    "relabel_done",
+    "relabel_pending",
     "remember_labelled",
     "t",
 ]
@@ -30,6 +33,8 @@ __all__ = [
 LANG_KEY = "lang"  # session-state key of the language widget and URL parameter
 NOTICES_KEY = "_url_notices"  # invalid URL parameters, shown by filters.show_notices
 LABELLED_KEY = "_labelled_keys"  # widget keys whose option labels follow the language
+CODES_KEY = "_page_state_seeded"  # widget key -> code of the last finished run
+RELABEL_KEY = "_relabel_pending"  # a language switch not yet drawn by a finished run
 
 
 def language() -> str:
@@ -93,15 +98,38 @@ def remember_labelled(*keys: str) -> None:
     st.session_state.setdefault(LABELLED_KEY, set()).update(keys)
 
 
+def keep_codes(values: dict[str, object]) -> None:
+    """Remember the codes a finished run drew its labelled widgets with."""
+    st.session_state.setdefault(CODES_KEY, {}).update(values)
+
+
 def relabel() -> None:
     """Language-switch callback: re-send each labelled widget's code.
 
     The browser holds select boxes and multiselects by their label; after a
     language switch it would send the old label, which matches no option of
     the new language, and the widget would fall back to its default. Setting
-    the state to the code it already holds makes Streamlit send the new label.
+    the state to the code makes Streamlit send the new label. A run cut short
+    by another rerun leaves the browser with old labels, so the codes are set
+    again at the start of each run until one run has finished.
     """
+    st.session_state[RELABEL_KEY] = True
+    relabel_pending()
+
+
+def relabel_pending() -> None:
+    """Set each labelled widget to its kept code while a language switch is pending."""
     state = st.session_state
+    if not state.get(RELABEL_KEY):
+        return
+    codes = state.get(CODES_KEY, {})
     for key in state.get(LABELLED_KEY, set()):
-        if key in state:
+        if key in codes:
+            state[key] = codes[key]
+        elif key in state:
             state[key] = state[key]
+
+
+def relabel_done() -> None:
+    """Called at the end of a finished run: the browser has the new labels."""
+    st.session_state.pop(RELABEL_KEY, None)

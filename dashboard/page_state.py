@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard.filters import shown_value
-from dashboard.i18n import t
+from dashboard.i18n import CODES_KEY, t
 
 __all__ = [
     "Control",
@@ -29,7 +29,7 @@ __all__ = [
     "sync_url",
 ]
 
-SEEDED_KEY = "_page_state_seeded"  # widget keys already seeded in this session
+SEEDED_KEY = CODES_KEY  # widget key -> code, kept across pages and languages
 
 
 @dataclass(frozen=True)

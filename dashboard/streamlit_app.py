@@ -56,6 +56,7 @@ def _language_switch() -> None:
 def main() -> None:
     """Build the page list, the sidebar and the page frame, then run the page."""
     i18n.init_language()
+    i18n.relabel_pending()
     if st.query_params.get("view") == EMBED_VIEW:
         _embed()
         return
@@ -77,6 +78,7 @@ def main() -> None:
         st.warning(t("demo.notice"), icon=":material/science:")
     filters.sidebar_filters()
     nav.run()
+    i18n.relabel_done()
 
 
 main()
