@@ -279,8 +279,8 @@ def build(
             con = connect()
             with con:
                 # Bounded memory: DuckDB spills to the work folder beyond the limit.
-                con.execute(f"SET memory_limit = '{config.duckdb_memory_mb()}MB'")
-                con.execute(f"SET temp_directory = '{work}'")
+                con.execute("SET memory_limit = ?", [f"{config.duckdb_memory_mb()}MB"])
+                con.execute("SET temp_directory = ?", [work])
                 install_macros(con)
                 with _timed(summary, "reference"):
                     report = build_reference(con, raw)
