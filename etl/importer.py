@@ -195,10 +195,22 @@ def _json_of(refs: dict[str, str], headers: list[str]) -> tuple[str, list[str]]:
 
 
 def read_source(
-    con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, sheet: str | None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    workdir: Path,
+    sheet: str | None,
+    kind: str | None = None,
 ) -> str:
-    """Read one input file into a source table (see :func:`etl.ingest.read_input`)."""
-    return ingest.read_input(con, path, workdir, **({"sheet": sheet} if sheet else {}))
+    """Read one input file into a source table (see :func:`etl.ingest.read_input`).
+
+    Without ``kind`` the reader looks for headers of any kind.
+    """
+    aliases = (
+        _ALIASES[kind]
+        if kind
+        else {k: v for a in _ALIASES.values() for k, v in a.items()}
+    )
+    return ingest.read_input(con, path, workdir, aliases, sheet=sheet)
 
 
 def source_headers(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -217,7 +229,7 @@ def stage_file(
     sheet: str | None = None,
 ) -> InputResult:
     """Read one file, map its headers (or refuse it) and append it to ``stg_<kind>``."""
-    table = read_source(con, path, workdir, sheet)
+    table = read_source(con, path, workdir, sheet, kind)
     return stage_table(con, kind, path, table, file_order, is_demo, columns)
 
 

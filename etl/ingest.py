@@ -184,10 +184,14 @@ def _frame_view(con: duckdb.DuckDBPyConnection, records: list[dict]) -> str:
     return name
 
 
-def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Load the first sheet of an XLSX workbook."""
+def _read_xlsx(
+    con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = None
+) -> str:
+    """Load the first sheet (or ``sheet``) of an XLSX workbook."""
     try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+        frame = pd.read_excel(
+            path, sheet_name=sheet or 0, dtype=object, engine="openpyxl"
+        )
     except Exception as exc:  # openpyxl raises many types for corrupt workbooks
         raise InputError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
     frame.columns = [str(c) for c in frame.columns]
@@ -237,13 +241,19 @@ def _read_geojson(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     return _frame_view(con, records)
 
 
-def read_input(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> str:
+def read_input(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    workdir: Path,
+    aliases: dict[str, tuple[str, ...]] | None = None,
+    sheet: str | None = None,
+) -> str:
     """Read ``path`` into a temporary table of text columns plus :data:`ROW`."""
     fmt = detect_format(path)
     if fmt == "csv":
         view = _read_csv(con, path, workdir)
     elif fmt == "xlsx":
-        view = _read_xlsx(con, path)
+        view = _read_xlsx(con, path, sheet)
     elif fmt == "json":
         view = _read_json(con, path)
     else:

@@ -479,3 +479,26 @@ def test_build_cli_refusal_and_allow_empty(tmp_path):
     done = run_cli("build", "--initiatives", str(src), "--db", str(db), "--allow-empty")
     assert done.returncode == 0, done.stderr
     assert "note: b.csv: no visibility column: 0 rows treated as public" in done.stdout
+
+
+def test_sheet_option_selects_the_data_sheet(tmp_path):
+    src = _events_workbook(tmp_path / "ev.xlsx")
+    wb = openpyxl.load_workbook(src)
+    wb.active.title = "Daten"
+    note = wb.create_sheet("Hinweis", 0)
+    note.append(["Stand: März 2024, bitte nicht verändern"])
+    wb.save(src)
+    summary = build(
+        tmp_path / "db.duckdb",
+        events=[src],
+        raw=reference_raw(),
+        options=ImportOptions(sheet="Daten"),
+    )
+    assert summary.accepted["events"] == 13
+    with pytest.raises(ValueError, match="Worksheet named 'Fehlt' not found"):
+        build(
+            tmp_path / "db.duckdb",
+            events=[src],
+            raw=reference_raw(),
+            options=ImportOptions(sheet="Fehlt"),
+        )
