@@ -72,6 +72,11 @@ class RunSummary:
         for name, keys in self.unmatched_keys.items():
             lines.append(f"  unmatched {name}: {len(keys)} ({', '.join(keys[:5])}…)")
         lines.append(f"  data checks passed: {self.checks_passed}")
+        if self.status == "published":
+            lines.append(
+                f"  published: {self.db_path} and "
+                f"{Path(self.db_path).with_name(REJECTS_CSV)} ({self.rejected} rows)"
+            )
         steps = ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items())
         lines.append(f"  timings: {steps}")
         return "\n".join(lines)

@@ -145,7 +145,8 @@ def _build(args: argparse.Namespace) -> int:
         )
     except (InputError, CheckFailed, BuildLocked, duckdb.Error, OSError) as exc:
         print(
-            f"error: build failed, previous database left untouched: {exc}",
+            "error: build failed, nothing published, previous database left "
+            f"untouched (rejects.csv too): {exc}",
             file=sys.stderr,
         )
         return 1

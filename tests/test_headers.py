@@ -474,11 +474,16 @@ def test_build_cli_refusal_and_allow_empty(tmp_path):
     )
     done = run_cli("build", "--initiatives", str(src), "--db", str(db))
     assert done.returncode == 1
-    assert "b.csv: 1 rows read, none accepted (outside_saxony 1)" in done.stderr
+    assert (
+        "error: build failed, nothing published, previous database left "
+        "untouched (rejects.csv too): b.csv: 1 rows read, none accepted "
+        "(outside_saxony 1)" in done.stderr
+    )
     assert not db.exists()
     done = run_cli("build", "--initiatives", str(src), "--db", str(db), "--allow-empty")
     assert done.returncode == 0, done.stderr
     assert "note: b.csv: no visibility column: 0 rows treated as public" in done.stdout
+    assert f"published: {db} and {tmp_path / 'rejects.csv'} (1 rows)" in done.stdout
 
 
 def test_sheet_option_selects_the_data_sheet(tmp_path):
