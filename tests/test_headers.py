@@ -31,19 +31,20 @@ EVENT_HEADERS = [
 # Real town halls and venues; several postal codes span more than one municipality
 # (04720, 01796, 04860, 02763), so the place decides.
 ADDRESSES = [
-    ("Neumarkt", "01067", "Dresden", "14612000"),
-    ("Augustusplatz 8", "04109", "Leipzig", "14713000"),
-    ("Markt 1", "09111", "Chemnitz", "14511000"),
-    ("Untermarkt 6", "02826", "Görlitz", "14626110"),
-    ("Fleischmarkt 1", "02625", "Bautzen", "14625020"),
-    ("Markt 1", "01662", "Meißen", "14627140"),
-    ("Hauptmarkt 1", "08056", "Zwickau", "14524330"),
-    ("Obermarkt 24", "09599", "Freiberg", "14522180"),
-    ("Unterer Graben 1", "08523", "Plauen", "14523320"),
-    ("Obermarkt 1", "04720", "Döbeln", "14522080"),
-    ("Am Markt 1", "01796", "Pirna", "14628270"),
-    ("Markt 1", "04860", "Torgau", "14730310"),
-    ("Markt 1", "02763", "Zittau", "14626610"),
+    tuple(line.split(";"))
+    for line in """Neumarkt;01067;Dresden;14612000
+Augustusplatz 8;04109;Leipzig;14713000
+Markt 1;09111;Chemnitz;14511000
+Untermarkt 6;02826;Görlitz;14626110
+Fleischmarkt 1;02625;Bautzen;14625020
+Markt 1;01662;Meißen;14627140
+Hauptmarkt 1;08056;Zwickau;14524330
+Obermarkt 24;09599;Freiberg;14522180
+Unterer Graben 1;08523;Plauen;14523320
+Obermarkt 1;04720;Döbeln;14522080
+Am Markt 1;01796;Pirna;14628270
+Markt 1;04860;Torgau;14730310
+Markt 1;02763;Zittau;14626610""".splitlines()
 ]
 DRESDEN = {"PLZ": "01067", "Ort": "Dresden"}
 
@@ -88,32 +89,22 @@ def test_header_score_counts_distinct_fields():
 
 
 ISSUE_ALIASES = {
-    "name": [
-        "Titel",
-        "Bezeichnung",
-        "Veranstaltung",
-        "Veranstaltungstitel",
-        "Projekt",
-        "Projektname",
-        "Vorhaben",
-        "Bezeichnung des Vorhabens",
-    ],
-    "organisation": ["Träger", "Verein", "Einrichtung", "1. Name des Begünstigten"],
-    "type": ["Art", "Typ", "Format", "Veranstaltungsart"],
-    "date": ["Datum", "Termin", "Beginn", "Datum des Beginns"],
-    "participants": ["Teilnehmende", "Teilnehmer", "TN", "Anzahl Teilnehmende"],
-    "street": ["Straße", "Strasse", "Anschrift", "Adresse"],
-    "postal_code": ["PLZ", "Postleitzahl"],
-    "city": ["Ort", "Stadt"],
-    "municipality": ["Gemeinde", "Durchführungsort"],
-    "district": ["Landkreis", "Kreis"],
-    "public": [
-        "Öffentlich?",
-        "is_public",
-        "öffentlich (ja/nein)",
-        "Sichtbarkeit",
+    field: headers.split("|")
+    for field, headers in {
+        "name": "Titel|Bezeichnung|Veranstaltung|Veranstaltungstitel|Projekt|"
+        "Projektname|Vorhaben|Bezeichnung des Vorhabens",
+        "organisation": "Träger|Verein|Einrichtung|1. Name des Begünstigten",
+        "type": "Art|Typ|Format|Veranstaltungsart",
+        "date": "Datum|Termin|Beginn|Datum des Beginns",
+        "participants": "Teilnehmende|Teilnehmer|TN|Anzahl Teilnehmende",
+        "street": "Straße|Strasse|Anschrift|Adresse",
+        "postal_code": "PLZ|Postleitzahl",
+        "city": "Ort|Stadt",
+        "municipality": "Gemeinde|Durchführungsort",
+        "district": "Landkreis|Kreis",
+        "public": "Öffentlich?|is_public|öffentlich (ja/nein)|Sichtbarkeit|"
         "veröffentlichen",
-    ],
+    }.items()
 }
 
 

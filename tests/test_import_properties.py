@@ -96,6 +96,16 @@ def _write(path_base, rows, fmt, dropped):
     return path
 
 
+# Every example builds a database: no deadline, fixtures shared across examples.
+BUILD_SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+    ],
+}
+
+
 def _build(work, path):
     """Build with empty inputs allowed; return the summary or the refusal."""
     try:
@@ -110,11 +120,7 @@ def _build(work, path):
         return exc
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(max_examples=20, **BUILD_SETTINGS)
 @given(files)
 def test_every_row_accounted_for(tmp_path_factory, spec):
     rows, fmt, dropped = spec
@@ -148,24 +154,11 @@ def test_every_row_accounted_for(tmp_path_factory, spec):
 
 # Header spellings a partner's export may use, per canonical column.
 HEADER_VARIANTS = {
-    "name": [
-        "Name",
-        "1. Titel",
-        "VERANSTALTUNG",
-        "Bezeichnung des Vorhabens",
-        "projekt-name",
-    ],
-    "plz": ["PLZ", "Postleitzahl", "2. plz", "P.L.Z."],
-    "ort": ["Ort", "Stadt", "ORT ", "3) Ort"],
-    "public": [
-        "Öffentlich?",
-        "is_public",
-        "öffentlich (ja/nein)",
-        "Sichtbarkeit",
-        "veröffentlichen",
-        "OEFFENTLICH",
-        "4. Öffentlich",
-    ],
+    "name": "Name|1. Titel|VERANSTALTUNG|Bezeichnung des Vorhabens|projekt-name",
+    "plz": "PLZ|Postleitzahl|2. plz|P.L.Z.",
+    "ort": "Ort|Stadt|ORT |3) Ort",
+    "public": "Öffentlich?|is_public|öffentlich (ja/nein)|Sichtbarkeit|"
+    "veröffentlichen|OEFFENTLICH|4. Öffentlich",
 }
 # Visibility values: what a reader of the file would take them to mean.
 MEANS_PUBLIC = ["ja", "JA", "yes", "true", "1", "x", "öffentlich", "Wahr"]
@@ -188,7 +181,9 @@ visibility_rows = st.lists(
 )
 visibility_files = st.tuples(
     visibility_rows,
-    st.fixed_dictionaries({k: st.sampled_from(v) for k, v in HEADER_VARIANTS.items()}),
+    st.fixed_dictionaries(
+        {k: st.sampled_from(v.split("|")) for k, v in HEADER_VARIANTS.items()}
+    ),
     st.sampled_from(["csv", "xlsx", "json"]),
     st.booleans(),  # whether the file has a visibility column at all
 )
@@ -222,11 +217,7 @@ def _expected_visibility(value: str, checkbox: bool) -> bool | None:
     return False if value in MEANS_PRIVATE else None
 
 
-@settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(max_examples=15, **BUILD_SETTINGS)
 @given(visibility_files)
 def test_visibility_never_made_public(tmp_path_factory, spec):
     rows, headers, fmt, with_visibility = spec
