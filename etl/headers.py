@@ -142,41 +142,43 @@ def map_headers(
 
 
 def _closest(
-    field_name: str, mapping: HeaderMap, aliases: Mapping[str, tuple[str, ...]]
-) -> str | None:
-    """The unmapped header most similar to any spelling of ``field_name``."""
-    spellings = [normalise_header(a) for a in aliases[field_name]]
+    fields: tuple[str, ...], mapping: HeaderMap, aliases: Mapping[str, tuple[str, ...]]
+) -> tuple[str, str] | None:
+    """(field, unmapped header) most similar to any spelling of ``fields``."""
     scored = [
-        (
-            max(
-                difflib.SequenceMatcher(None, normalise_header(h), s).ratio()
-                for s in spellings
-            ),
-            h,
-        )
+        (difflib.SequenceMatcher(None, normalise_header(h), spelling).ratio(), h, name)
+        for name in fields
+        for spelling in {normalise_header(a) for a in aliases[name]}
         for h in mapping.extra
         if normalise_header(h)
     ]
-    best = max(scored, default=(0.0, None))
-    return best[1] if best[0] >= 0.5 else None
+    ratio, header, name = max(scored, default=(0.0, "", ""))
+    return (name, header) if ratio >= 0.5 else None
 
 
 def _missing_line(
-    field_name: str, mapping: HeaderMap, aliases: Mapping[str, tuple[str, ...]]
+    label: str,
+    fields: tuple[str, ...],
+    mapping: HeaderMap,
+    aliases: Mapping[str, tuple[str, ...]],
 ) -> str:
     """``name: not found; closest header 'X'; map it with --columns``."""
-    closest = _closest(field_name, mapping, aliases)
-    hint = f"closest header {closest!r}" if closest else "no similar header"
-    return f"{field_name}: not found; {hint}; map it with --columns"
+    closest = _closest(fields, mapping, aliases)
+    if closest is None:
+        hint = "no similar header"
+    elif len(fields) == 1:
+        hint = f"closest header {closest[1]!r}"
+    else:
+        hint = f"closest header {closest[1]!r} (for {closest[0]})"
+    return f"{label}: not found; {hint}; map it with --columns"
 
 
 def visibility_like(header: str) -> bool:
     """Whether a header reads like a visibility/publication flag."""
-    text = re_fold(header)
-    return bool(_VISIBILITY_WORDS.search(text))
+    return bool(_VISIBILITY_WORDS.search(_fold_words(header)))
 
 
-def re_fold(header: str) -> str:
+def _fold_words(header: str) -> str:
     """Lower-case text with umlauts folded and punctuation turned into spaces."""
     return re.sub(r"[^a-z0-9]+", " ", str(header).lower().translate(_FOLD))
 
@@ -189,20 +191,17 @@ def check_headers(
     kept = {normalise_header(k) for k in (columns or ColumnMap()).keep}
     problems = []
     if "name" not in mapping.fields:
-        problems.append(_missing_line("name", mapping, aliases))
+        problems.append(_missing_line("name", ("name",), mapping, aliases))
     located = any(f in mapping.fields for f in LOCATING_FIELDS) or {
         "lat",
         "lon",
     } <= set(mapping.fields)
     if not located:
-        wanted = [
+        wanted = tuple(
             f for f in (*LOCATING_FIELDS, "lat", "lon") if f not in mapping.fields
-        ]
-        problems.append(
-            "location (one of postal_code, city, municipality, ags, or lat + lon): "
-            "not found; "
-            + "; ".join(_missing_line(f, mapping, aliases) for f in wanted)
         )
+        label = "location (postal_code, city, municipality, ags, or lat + lon)"
+        problems.append(_missing_line(label, wanted, mapping, aliases))
     unmapped = [
         h
         for h in mapping.extra

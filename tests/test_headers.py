@@ -193,12 +193,15 @@ def test_missing_name_refuses_the_file_and_keeps_the_previous_db(tmp_path):
 
 
 def test_missing_location_refuses_the_file(tmp_path):
-    src = write_csv(
-        tmp_path / "in.csv", [{"Name": "A", "Straße": "Markt 1", "Lat": "51.05"}]
-    )
-    with pytest.raises(HeaderError, match=r"location \(one of postal_code") as err:
+    row = {"Name": "A", "Straße": "Markt 1", "Lat": "51.05", "PLZ Ort": "01067 Dresden"}
+    src = write_csv(tmp_path / "in.csv", [row])
+    with pytest.raises(HeaderError) as err:
         build(tmp_path / "db.duckdb", initiatives=[src], raw=reference_raw())
-    assert "lon: not found" in str(err.value)
+    assert str(err.value) == (
+        "in.csv: refused, no row imported. Headers found: 'Name', 'Straße', 'Lat', "
+        "'PLZ Ort'. location (postal_code, city, municipality, ags, or lat + lon): "
+        "not found; closest header 'PLZ Ort' (for postal_code); map it with --columns"
+    )
     assert not (tmp_path / "db.duckdb").exists()
 
 
