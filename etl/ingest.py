@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from etl.schema import alias_lookup, normalise_header
 from sinn import config
 
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx",
@@ -189,8 +190,13 @@ def _read_xlsx(
 ) -> str:
     """Load the first sheet (or ``sheet``) of an XLSX workbook."""
     try:
+        # keep_default_na=False: "n/a", "NA", "null" are values, not empty cells
         frame = pd.read_excel(
-            path, sheet_name=sheet or 0, dtype=object, engine="openpyxl"
+            path,
+            sheet_name=sheet or 0,
+            dtype=object,
+            engine="openpyxl",
+            keep_default_na=False,
         )
     except Exception as exc:  # openpyxl raises many types for corrupt workbooks
         raise InputError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
@@ -264,3 +270,48 @@ def read_input(
             f"{path.name}: {rows:,} rows exceed the limit of {config.max_rows():,} (SINN_MAX_ROWS)"
         )
     return view
+
+
+def canonical_select(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    aliases: dict[str, tuple[str, ...]],
+    alias: str = "s",
+) -> tuple[str, str]:
+    """SELECT list mapping a table's headers to canonical columns, and the raw-row JSON.
+
+    Unknown headers go to ``extra``; the second value rebuilds the row as read.
+    """
+    lookup = alias_lookup(aliases)
+    headers = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != ROW]
+    chosen: dict[str, str] = {}
+    unknown: list[str] = []
+    for header in headers:
+        column = lookup.get(normalise_header(header))
+        if column and column not in chosen:
+            chosen[column] = header
+        else:
+            unknown.append(header)
+
+    def ref(header: str) -> str:
+        return f"CAST({alias}.{_quote(header)} AS VARCHAR)"
+
+    def as_json(names: list[str]) -> str:
+        pairs = ", ".join(f"{_literal(h)}: {ref(h)}" for h in names)
+        return f"CAST(to_json({{{pairs}}}) AS VARCHAR)" if names else "NULL::VARCHAR"
+
+    parts = [
+        f"{ref(chosen[c]) if c in chosen else 'NULL::VARCHAR'} AS {c}" for c in aliases
+    ]
+    parts.append(f"{as_json(unknown)} AS extra")
+    return ", ".join(parts), (as_json(headers) if headers else "'{}'")
+
+
+def _quote(identifier: str) -> str:
+    """A DuckDB identifier in double quotes (headers come from files)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    """A DuckDB string literal for a struct key (headers come from files)."""
+    return "'" + text.replace("'", "''") + "'"

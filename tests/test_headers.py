@@ -254,17 +254,24 @@ VALUES = {
         "nicht öffentlich",
         "Nicht-Öffentlich",
     ],
-    None: ["vielleicht", "-", "2", "ja/nein", "öffentlich?"],
+    None: ["vielleicht", "-", "2", "ja/nein", "öffentlich?", "n/a", "NULL"],
 }
 
 
-def test_visibility_values_are_parsed_strictly(tmp_path):
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_visibility_values_are_parsed_strictly(tmp_path, fmt):
     rows = [
         {"ID": f"{expected}-{i}", "Name": value, **DRESDEN, "Öffentlich": value}
         for expected, values in VALUES.items()
         for i, value in enumerate(values)
     ]
     src = write_csv(tmp_path / "in.csv", rows)
+    if fmt == "xlsx":  # spreadsheet readers must not turn "n/a" into an empty cell
+        wb = openpyxl.Workbook()
+        wb.active.append(list(rows[0]))
+        for row in rows:
+            wb.active.append(list(row.values()))
+        wb.save(src := tmp_path / "in.xlsx")
     summary = build(tmp_path / "db.duckdb", initiatives=[src], raw=reference_raw())
     assert summary.rejected_by_reason == {"unparseable_value": len(VALUES[None])}
     with connect(tmp_path / "db.duckdb", read_only=True) as con:
