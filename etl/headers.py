@@ -117,8 +117,8 @@ def map_headers(
         if name not in aliases:
             continue
         wanted_keys = {normalise_header(w) for w in wanted}
-        hit = next((h for h, k in zip(headers, keys, strict=True) if k in wanted_keys),
-                   None)  # fmt: skip
+        hits = [h for h, k in zip(headers, keys, strict=True) if k in wanted_keys]
+        hit = hits[0] if hits else None
         if hit is not None and hit not in chosen.values():
             chosen[name] = hit
             by_user.add(name)
