@@ -1,31 +1,39 @@
-"""Many visitors at once: N concurrent headless-browser sessions against one server.
+"""Load on the server: CPU per fresh map view and time to map, direct and via nginx.
 
-Starts ``streamlit run`` on a free 127.0.0.1 port with a demo database built
-into a temporary folder, then drives N sessions (one Chromium, one context per
-session) at the same time. Each session loads the map page and waits until the
-map is drawn (Leaflet paths inside the st_folium iframe), switches the events
-filter off in the sidebar (a rerun; the URL gains ``events=0``) and opens the
-Daten page via the navigation until its tables are there.
+Three set-ups serve the demo database on loopback, each started fresh:
 
-Prints the errors (target 0), p50/p95 of the time to a drawn map and of the
-other two steps, the server's memory (RSS of the streamlit process and its
-children) before, at peak and after, and the server's CPU time (the browsers
-run on the same machine and take the rest). Loopback only; bounded in sessions
-and time (``--timeout`` for the whole run). Stops the server itself.
+- ``naive``: the naive streamlit-folium page (``bench/naive_map_page.py``, the
+  baseline of ``bench_dashboard.py``), one server;
+- ``direct``: the app, one server;
+- ``nginx x2``: the app as two replicas behind nginx (``deploy/``).
 
-Run from the project root: ``.venv/bin/python bench/bench_load.py
-[--sessions 20] [--timeout 600] [--db PATH]``.
+For each: one warm-up visit, then ``--visits`` sequential fresh visitors (own
+browser context, municipality map ``?level=municipality``) whose server CPU
+(user + system of the server processes, nginx included, via psutil, read once
+the servers have gone quiet after the visit) is divided by the visits: CPU
+seconds per view, views per core-minute and the capacity of this machine's
+cores. Then ``--concurrent`` visitors at once, time until the map is visible
+(the st_folium iframe has a height and the 419 municipality shapes are drawn):
+p50 and p95. Ratios against the naive baseline of the same run. The browsers
+run on the same machine, so the concurrent timings include their work; the
+CPU figures do not.
+
+Run from the project root: ``.venv/bin/python bench/bench_load.py [--visits 3]
+[--concurrent 5] [--timeout 900] [--db PATH]``. Loopback only; bounded in
+visitors (at most 10 at once) and in time (``--timeout`` for each set-up).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,209 +43,224 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.live_server import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    IDLE,
-    MAP_FRAME,
-    demo_database,
-    serve,
-)
-
-MAX_SESSIONS = 50
-STEP_MS = 180_000  # one step may wait this long on a busy 2-core machine
-SHAPES = "document.querySelectorAll('path.leaflet-interactive').length >= 13"
-EVENTS_TOGGLE = "Veranstaltungen anzeigen"
-TABLE = "[data-testid='stDataFrame']"
-ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
+NAIVE = ROOT / "bench" / "naive_map_page.py"
+CHROMIUM = os.environ.get("SINN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+MAX_CONCURRENT = 10
+STEP_MS = 180_000  # one visit may wait this long on a busy 2-core machine
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+DRAWN = "document.querySelectorAll('path.leaflet-interactive').length >= 419"
+QUIET_CPU_S = 0.02  # servers count as idle when they use less in QUIET_WINDOW_S
+QUIET_WINDOW_S = 0.5
 
 
 @dataclass
-class Session:
-    """Timings (seconds) and errors of one simulated visitor."""
+class Result:
+    """Figures of one set-up."""
 
-    number: int
-    to_map: float | None = None
-    filter_change: float | None = None
-    to_daten: float | None = None
+    name: str
+    cpu_per_view: float = 0.0
+    to_map: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
-def _tree(proc: psutil.Process) -> list[psutil.Process]:
-    """``proc`` and all its children."""
-    return [proc, *proc.children(recursive=True)]
-
-
-def rss_mb(proc: psutil.Process) -> float:
-    """Resident memory of ``proc`` and all its children, in MB."""
-    total = 0
-    for p in _tree(proc):
-        try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            continue
-    return total / 2**20
-
-
-def cpu_s(proc: psutil.Process) -> float:
-    """User plus system CPU seconds of ``proc`` and its children so far."""
+def cpu_s(procs: list[psutil.Process]) -> float:
+    """User plus system CPU seconds of ``procs`` and their children so far."""
     total = 0.0
-    for p in _tree(proc):
-        try:
-            times = p.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
+    for proc in procs:
+        for p in (proc, *proc.children(recursive=True)):
+            try:
+                times = p.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
     return total
 
 
-class PeakMemory(threading.Thread):
-    """Samples the server's RSS every half second; keeps the maximum."""
-
-    def __init__(self, proc: psutil.Process) -> None:
-        super().__init__(daemon=True)
-        self.proc, self.peak = proc, rss_mb(proc)
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(0.5):
-            self.peak = max(self.peak, rss_mb(self.proc))
-
-
-async def _drawn_map(page) -> None:
-    """Wait until the (possibly replaced) map iframe shows its Leaflet paths."""
-    deadline = time.monotonic() + STEP_MS / 1000
-    while True:
-        try:
-            element = await page.wait_for_selector(MAP_FRAME, timeout=STEP_MS)
-            frame = await element.content_frame()
-            await frame.wait_for_function(SHAPES, timeout=10_000)
-            return
-        except Exception:
-            # a rerun detaches the old iframe: look it up again until the deadline
-            if time.monotonic() > deadline:
-                raise
+def quiet_cpu(procs: list[psutil.Process], timeout: float = 30) -> float:
+    """CPU seconds so far, read once the servers have stopped working."""
+    deadline = time.monotonic() + timeout
+    last = cpu_s(procs)
+    while time.monotonic() < deadline:
+        time.sleep(QUIET_WINDOW_S)
+        now = cpu_s(procs)
+        if now - last < QUIET_CPU_S:
+            return now
+        last = now
+    return last
 
 
-async def _check_page(page, s: Session, step: str) -> None:
-    """Record a Streamlit error box shown after ``step``."""
-    shown = await page.locator(ERRORS).count()
-    if shown:
-        texts = await page.locator(ERRORS).all_inner_texts()
-        s.errors.append(f"{step}: {texts[0][:200]}")
-
-
-async def visit(browser, url: str, s: Session) -> None:
-    """One visitor: map, filter change, Daten page."""
+async def visit(browser, url: str) -> float:
+    """A fresh visitor: seconds until the map is visible; waits for the idle app."""
     context = await browser.new_context(viewport={"width": 1300, "height": 1100})
     page = await context.new_page()
     page.set_default_timeout(STEP_MS)
-    page.on("pageerror", lambda e: s.errors.append(f"script error: {e}"))
     try:
         start = time.perf_counter()
-        await page.goto(f"{url}/")
-        await _drawn_map(page)
-        s.to_map = time.perf_counter() - start
+        await page.goto(url)
+        deadline = time.monotonic() + STEP_MS / 1000
+        while True:
+            try:
+                element = await page.wait_for_selector(MAP_FRAME, state="visible")
+                frame = await element.content_frame()
+                if frame is None:
+                    raise RuntimeError("map iframe detached")
+                await frame.wait_for_function(DRAWN, timeout=10_000)
+                break
+            except Exception:
+                # a rerun replaces the iframe: look it up again until the deadline
+                if time.monotonic() > deadline:
+                    raise
+        seconds = time.perf_counter() - start
         await page.wait_for_selector(IDLE)
-        await _check_page(page, s, "map")
-
-        start = time.perf_counter()
-        await page.get_by_text(EVENTS_TOGGLE).click()
-        await page.wait_for_url("**events=0**")
-        await page.wait_for_selector(IDLE)
-        await _drawn_map(page)
-        s.filter_change = time.perf_counter() - start
-        await _check_page(page, s, "filter")
-
-        start = time.perf_counter()
-        await page.get_by_role("link", name="Daten").click()
-        await page.wait_for_url("**/daten**")
-        await page.wait_for_selector(TABLE)
-        await page.wait_for_selector(IDLE)
-        s.to_daten = time.perf_counter() - start
-        await _check_page(page, s, "daten")
-    except Exception as exc:  # every failure of a visitor is a counted error
-        s.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+        return seconds
     finally:
         await context.close()
 
 
-async def drive(url: str, n: int, timeout: float) -> tuple[list[Session], float]:
-    """Run ``n`` visitors at once; sessions still running at ``timeout`` fail."""
+async def _measure(
+    url: str, warm: list[str], procs: list[psutil.Process], args
+) -> Result:
+    """Warm-up of every server, sequential visits with CPU, concurrent visits."""
     from playwright.async_api import async_playwright
 
-    sessions = [Session(i) for i in range(n)]
+    result = Result("")
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        start = time.perf_counter()
-        tasks = [asyncio.create_task(visit(browser, url, s)) for s in sessions]
-        _done, pending = await asyncio.wait(tasks, timeout=timeout)
-        for task in pending:
-            task.cancel()
-        for s, task in zip(sessions, tasks, strict=True):
-            if task in pending:
-                s.errors.append(f"not finished within {timeout:.0f} s")
-        wall = time.perf_counter() - start
-        await browser.close()
-    return sessions, wall
+        try:
+            for server in warm:  # first run: imports, caches
+                await visit(browser, f"{server}/?level=municipality")
+            before = quiet_cpu(procs)
+            for _ in range(args.visits):
+                await visit(browser, url)
+            result.cpu_per_view = (quiet_cpu(procs) - before) / args.visits
+            tasks = [visit(browser, url) for _ in range(args.concurrent)]
+            for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+                if isinstance(outcome, BaseException):
+                    line = str(outcome).splitlines()[0][:200] if str(outcome) else ""
+                    result.errors.append(f"{type(outcome).__name__}: {line}")
+                else:
+                    result.to_map.append(outcome)
+        finally:
+            await browser.close()
+    return result
+
+
+@contextmanager
+def setup(name: str, db: Path, tmp: Path) -> Iterator[tuple[str, list, list[str]]]:
+    """Base URL, server processes and the servers' own URLs of one set-up.
+
+    Everything is stopped on exit.
+    """
+    from deploy.nginx import run_nginx
+    from deploy.replicas import free_port, replicas, start_replica, stop, wait_healthy
+
+    with ExitStack() as stack:
+        if name == "naive":
+            # The baseline needs static/ beside its script to get the same assets.
+            folder = tmp / "naive"
+            folder.mkdir()
+            (folder / NAIVE.name).write_text(NAIVE.read_text())
+            (folder / "static").symlink_to(ROOT / "dashboard" / "static")
+            r = start_replica(db, tmp / "naive.log", script=folder / NAIVE.name)
+            stack.callback(stop, r.proc)
+            wait_healthy(r.url, r.proc)
+            yield r.url, [r.proc], [r.url]
+            return
+        reps = stack.enter_context(replicas(db, 1 if name == "direct" else 2, tmp))
+        procs = [r.proc for r in reps]
+        urls = [r.url for r in reps]
+        if name == "direct":
+            yield urls[0], procs, urls
+            return
+        nginx = stack.enter_context(run_nginx([r.address for r in reps], free_port()))
+        yield nginx.url, [*procs, nginx.proc], urls
+
+
+def run_setup(name: str, db: Path, args) -> Result:
+    """Start one set-up fresh, measure it, stop it."""
+    from dashboard.assets import ensure_vendor
+
+    ensure_vendor()
+    with tempfile.TemporaryDirectory() as tmp, setup(name, db, Path(tmp)) as served:
+        url, ps, warm = served
+        procs = [psutil.Process(p.pid) for p in ps]
+        coro = _measure(f"{url}/?level=municipality", warm, procs, args)
+        result = asyncio.run(asyncio.wait_for(coro, args.timeout))
+    result.name = name
+    return result
 
 
 def _quantiles(values: list[float]) -> str:
-    """ "p50 x s, p95 y s, max z s" of the values that were measured."""
-    if not values:
-        return "no measurement"
-    if len(values) == 1:
-        return f"p50 {values[0]:.2f} s"
-    cuts = statistics.quantiles(values, n=20, method="inclusive")
-    return f"p50 {statistics.median(values):.2f} s, p95 {cuts[18]:.2f} s, max {max(values):.2f} s"
+    """p50 and p95 (inclusive method) of the measured values."""
+    if len(values) < 2:
+        return "too few measurements"
+    p95 = statistics.quantiles(values, n=20, method="inclusive")[18]
+    return f"p50 {statistics.median(values):5.2f} s  p95 {p95:5.2f} s"
 
 
-def report(sessions: list[Session], wall: float, memory: dict[str, float]) -> None:
-    """Print errors, timings and memory."""
-    errors = [(s.number, e) for s in sessions for e in s.errors]
-    print(f"sessions            {len(sessions)} concurrent, wall time {wall:.1f} s")
-    print(f"errors              {len(errors)} (target 0)")
-    for number, error in errors[:10]:
-        print(f"  session {number}: {error}")
-    for label, attr in (("time to drawn map", "to_map"),
-                        ("filter change", "filter_change"),
-                        ("open Daten", "to_daten")):  # fmt: skip
-        values = [getattr(s, attr) for s in sessions if getattr(s, attr) is not None]
-        print(f"{label:<20}{_quantiles(values)} ({len(values)} measured)")
+def report(results: list[Result]) -> None:
+    """The table and the ratios against the naive baseline."""
+    cores = psutil.cpu_count()
+    head = f"capacity ({cores} cores)"
     print(
-        f"server RSS          before {memory['before']:.0f} MB, "
-        f"peak {memory['peak']:.0f} MB, after {memory['after']:.0f} MB"
+        f"{'set-up':<10}{'CPU/view':>10}{'views/core-min':>16}{head:>26}"
+        "  time to map, concurrent"
     )
-    # The browsers share the machine: the rest of the wall time is client work.
+    for r in results:
+        per_min = 60 / r.cpu_per_view if r.cpu_per_view else float("inf")
+        print(
+            f"{r.name:<10}{r.cpu_per_view:>9.3f}s{per_min:>16.0f}"
+            f"{cores * per_min:>17.0f} views/min  {_quantiles(r.to_map)}"
+            f" ({len(r.to_map)} ok, {len(r.errors)} errors)"
+        )
+        for error in r.errors[:5]:
+            print(f"  {r.name}: {error}")
+    by = {r.name: r for r in results}
+    naive = by["naive"]
+    print("\nratio against the naive baseline (same run):")
+    for name in ("direct", "nginx x2"):
+        r = by[name]
+        p50 = statistics.median(r.to_map) / statistics.median(naive.to_map)
+        print(
+            f"  {name:<10}CPU per view {r.cpu_per_view / naive.cpu_per_view:5.2f}"
+            f"   p50 time to map {p50:5.2f}"
+        )
+    direct, proxied = by["direct"], by["nginx x2"]
+    p50 = statistics.median(proxied.to_map) / statistics.median(direct.to_map)
     print(
-        f"server CPU          {memory['cpu']:.1f} s over {wall:.1f} s wall "
-        f"({memory['cpu'] / wall:.2f} cores of {psutil.cpu_count()})"
+        f"nginx x2 / direct: CPU per view "
+        f"{proxied.cpu_per_view / direct.cpu_per_view:5.2f}   p50 time to map {p50:5.2f}"
     )
+    print("target: CPU per view <= 0.30 s and <= 0.25x the baseline's")
 
 
 def main() -> None:
-    """Build (or use) a demo database, serve it, drive the sessions, report."""
+    """Build (or use) a demo database, measure the three set-ups, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--timeout", type=float, default=600, help="whole run, s")
+    parser.add_argument("--visits", type=int, default=3, help="sequential, for CPU")
+    parser.add_argument("--concurrent", type=int, default=5)
+    parser.add_argument("--timeout", type=float, default=900, help="per set-up, s")
     parser.add_argument("--db", type=Path, help="existing database (default: demo)")
     args = parser.parse_args()
-    if not 1 <= args.sessions <= MAX_SESSIONS:
-        parser.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
+    if not 1 <= args.visits <= MAX_CONCURRENT:
+        parser.error(f"--visits must be between 1 and {MAX_CONCURRENT}")
+    if not 2 <= args.concurrent <= MAX_CONCURRENT:
+        parser.error(f"--concurrent must be between 2 and {MAX_CONCURRENT}")
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or demo_database(Path(tmp))
-        with serve(db, Path(tmp) / "server.log") as (url, proc):
-            server = psutil.Process(proc.pid)
-            memory = {"before": rss_mb(server)}
-            cpu_before = cpu_s(server)
-            sampler = PeakMemory(server)
-            sampler.start()
-            sessions, wall = asyncio.run(drive(url, args.sessions, args.timeout))
-            sampler.done.set()
-            sampler.join()
-            memory |= {"peak": sampler.peak, "after": rss_mb(server),
-                       "cpu": cpu_s(server) - cpu_before}  # fmt: skip
-        report(sessions, wall, memory)
+        db = args.db
+        if db is None:
+            from etl.build import build
+            from etl.fetch import fetch
+
+            fetch()
+            db = Path(tmp) / "sinn.duckdb"
+            build(db, demo=True)
+        results = [
+            run_setup(name, db, args) for name in ("naive", "direct", "nginx x2")
+        ]
+    report(results)
 
 
 if __name__ == "__main__":

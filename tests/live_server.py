@@ -1,24 +1,22 @@
 """A real `streamlit run` of the app on a free loopback port, and browser helpers.
 
-Shared by the browser tests and ``bench/bench_load.py``. Playwright is imported
-only where a browser is used, so the server part works without it.
+The server process comes from ``deploy.replicas`` (shared with the deployment
+and ``bench/``). Playwright is imported only where a browser is used.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from deploy.replicas import start_replica, stop, wait_healthy
+
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "dashboard" / "streamlit_app.py"
 CHROMIUM = os.environ.get("SINN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -42,52 +40,15 @@ def demo_database(folder: Path) -> Path:
     return path
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
-    """Poll Streamlit's health endpoint until it answers "ok"."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit not healthy after {timeout} s")
-
-
 @contextmanager
 def serve(db: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     """Base URL and process of `streamlit run` on ``db``; stopped on exit."""
-    port = free_port()
-    env = {**os.environ, "SINN_DB": str(db)}
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, proc)
-            yield url, proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
+    replica = start_replica(db, log)
+    try:
+        wait_healthy(replica.url, replica.proc)
+        yield replica.url, replica.proc
+    finally:
+        stop(replica.proc)
 
 
 class Recorder:
@@ -140,6 +101,8 @@ def wait_for_map(page, shapes: int):
         try:
             frame_el = page.wait_for_selector(MAP_FRAME)
             frame = frame_el.content_frame()
+            if frame is None:  # detached between the lookup and this line
+                raise Error("map iframe detached")
             frame.wait_for_function(script, timeout=5_000)
             return frame_el, frame
         except Error:

@@ -1,0 +1,1 @@
+"""Deployment: N Streamlit replicas of the dashboard behind nginx."""
