@@ -30,9 +30,9 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 bench: venv
-	$(PY) bench/bench_etl.py
-	$(PY) bench/bench_coverage.py
-	$(PY) bench/bench_dashboard.py
+	$(PY) -m bench.bench_etl
+	$(PY) -m bench.bench_coverage
+	$(PY) -m bench.bench_dashboard
 
 clean:
 	rm -rf data/raw/* data/processed/*

@@ -3,30 +3,27 @@
 Times the greedy maximal-covering recommender (k = 10, R = 15 km, demand =
 population) against the exhaustive exact search for k = 2 in the same process,
 and checks greedy k = 2 against the (1 - 1/e) guarantee. Run from the project
-root: ``.venv/bin/python bench/bench_coverage.py`` (target: k = 10 under 1 s).
+root: ``.venv/bin/python -m bench.bench_coverage`` (target: k = 10 under 1 s).
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from etl.reference import build_reference  # noqa: E402
-from geo.coverage import (  # noqa: E402
+from etl.reference import build_reference
+from geo.coverage import (
     coverage_problem,
     exact_best_sites,
     recommend_sites,
 )
-from sinn.config import mirror_dir  # noqa: E402
-from sinn.db import connect  # noqa: E402
+from sinn.config import mirror_dir
+from sinn.db import connect
+
+ROOT = Path(__file__).resolve().parents[1]
 
 RADIUS_M = 15_000.0
 RUNS = 7

@@ -10,7 +10,7 @@ With ``--browser`` it also starts both as real servers and measures, in headless
 Chromium, the websocket bytes a fresh visitor receives until the map is drawn,
 the time to the drawn map, and how many reruns three zoom steps trigger.
 
-Run from the project root: ``.venv/bin/python bench/bench_dashboard.py
+Run from the project root: ``.venv/bin/python -m bench.bench_dashboard
 [--db PATH] [--browser]`` (target: municipality map payload <= 1.5 MB).
 """
 
@@ -20,7 +20,6 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -28,11 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from streamlit.testing.v1 import AppTest
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from deploy.replicas import streamlit_command
+
+ROOT = Path(__file__).resolve().parents[1]
 
 APP = ROOT / "dashboard" / "streamlit_app.py"
 NAIVE = ROOT / "bench" / "naive_map_page.py"
@@ -169,12 +168,7 @@ def print_rows(rows: list[Row]) -> None:
 
 def _serve(script: Path, db: Path, port: int, cwd: Path) -> subprocess.Popen:
     """``streamlit run script`` on 127.0.0.1:port."""
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--server.fileWatcherType", "none",
-        "--server.enableStaticServing", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
+    cmd = streamlit_command(port, script)
     env = {**os.environ, "SINN_DB": str(db)}
     return subprocess.Popen(
         cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

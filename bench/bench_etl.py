@@ -1,6 +1,6 @@
-"""ETL benchmark: N synthetic rows through the whole import, against a geopandas baseline.
+"""ETL benchmark: N synthetic rows through the whole import vs. a geopandas baseline.
 
-Usage: python bench/bench_etl.py [--rows 1000000]
+Usage: python -m bench.bench_etl [--rows 1000000]
 
 Generates N initiative rows with random points in Saxony's bounding box (plus a
 share located by AGS, postal code or name, and some broken rows), runs the full
@@ -23,26 +23,25 @@ import tempfile
 import time
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import shapely
+
+from etl import geocode
+from etl.fetch import fetch
+from etl.macros import install_macros
+from etl.reference import build_reference
+from sinn.db import connect
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import geopandas as gpd  # noqa: E402
-import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.csv as pacsv  # noqa: E402
-import shapely  # noqa: E402
-
-from etl import geocode  # noqa: E402
-from etl.fetch import fetch  # noqa: E402
-from etl.macros import install_macros  # noqa: E402
-from etl.reference import build_reference  # noqa: E402
-from sinn.db import connect  # noqa: E402
 
 BBOX = (11.87, 50.17, 15.04, 51.69)  # Saxony, lon/lat
 
 
 def synthetic_rows(n: int, seed: int = 1) -> pa.Table:
-    """N rows: 85 % coordinates (some swapped/decimal comma), rest AGS/PLZ/name/broken."""
+    """N rows: 85 % coordinates (some swapped/decimal comma), rest AGS/PLZ/name/bad."""
     rng = np.random.default_rng(seed)
     lon = rng.uniform(BBOX[0], BBOX[2], n).round(5)
     lat = rng.uniform(BBOX[1], BBOX[3], n).round(5)
@@ -59,20 +58,24 @@ def synthetic_rows(n: int, seed: int = 1) -> pa.Table:
     names = np.char.add("Initiative ", np.arange(n).astype(str)).astype(object)
     names[kind == 5] = ""  # missing name → rejected
     themes = np.array(["Bildung", "Pflege", "Health", "Wohnen", "unbekannt"])
-    return pa.table({
-        "id": np.char.add("b", np.arange(n).astype(str)),
-        "name": names.astype(str),
-        "thema": themes[rng.integers(0, 5, n)],
-        "partner": np.array(["DRK", "Caritas", "Startnext"])[rng.integers(0, 3, n)],
-        "breitengrad": lat_s.astype(str),
-        "längengrad": lon_s.astype(str),
-        "ags": ags, "plz": plz, "gemeinde": gemeinde,
-        "gründungsjahr": rng.integers(2015, 2026, n).astype(str),
-    })  # fmt: skip
+    return pa.table(
+        {
+            "id": np.char.add("b", np.arange(n).astype(str)),
+            "name": names.astype(str),
+            "thema": themes[rng.integers(0, 5, n)],
+            "partner": np.array(["DRK", "Caritas", "Startnext"])[rng.integers(0, 3, n)],
+            "breitengrad": lat_s.astype(str),
+            "längengrad": lon_s.astype(str),
+            "ags": ags,
+            "plz": plz,
+            "gemeinde": gemeinde,
+            "gründungsjahr": rng.integers(2015, 2026, n).astype(str),
+        }
+    )
 
 
 def run_build(csv: Path, db: Path) -> tuple[float, dict, int]:
-    """Run the build in a child process; return wall time, its summary and peak RSS bytes."""
+    """Run the build in a child process; return wall time, summary, peak RSS bytes."""
     code = (
         "import json, sys; from pathlib import Path; from etl.build import build; "
         "s = build(Path(sys.argv[1]), initiatives=[Path(sys.argv[2])]); "
@@ -82,8 +85,11 @@ def run_build(csv: Path, db: Path) -> tuple[float, dict, int]:
     start = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", code, str(db), str(csv)],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return wall, json.loads(out.stdout.strip().splitlines()[-1]), peak
@@ -139,8 +145,10 @@ def main() -> None:
     accepted = summary["accepted"]["initiatives"]
     rejected = sum(summary["rejected"].values())
     print(f"rows: {args.rows:,} ({size_mb:.0f} MB CSV)")
-    print(f"end to end (child process, incl. interpreter start): {wall:.2f} s "
-          f"= {args.rows / wall:,.0f} rows/s")  # fmt: skip
+    print(
+        f"end to end (child process, incl. interpreter start): {wall:.2f} s "
+        f"= {args.rows / wall:,.0f} rows/s"
+    )
     print(
         "build steps: "
         + ", ".join(f"{k} {v:.2f} s" for k, v in summary["timings"].items())
@@ -149,10 +157,13 @@ def main() -> None:
     print(f"rows in = accepted + rejected: {summary['rows'] == accepted + rejected}")
     print(f"peak RSS of the build: {peak / 2**20:,.0f} MiB (target < 2048 MiB)")
     print(f"point-in-polygon, {args.rows:,} points x 419 municipalities:")
-    print(f"  DuckDB spatial join (importer lookup, grid pieces): {duck:.2f} s "
-          f"({hits_duck:,} points matched)")  # fmt: skip
     print(
-        f"  geopandas sjoin baseline (whole polygons): {base:.2f} s ({hits_base:,} hits)"
+        f"  DuckDB spatial join (importer lookup, grid pieces): {duck:.2f} s "
+        f"({hits_duck:,} points matched)"
+    )
+    print(
+        f"  geopandas sjoin baseline (whole polygons): {base:.2f} s "
+        f"({hits_base:,} hits)"
     )
     print(f"  speed-up: {base / duck:.1f}x (target >= 4x)")
     print(f"target 1M rows < 10 s: {wall < 10 if args.rows >= 1_000_000 else 'n/a'}")

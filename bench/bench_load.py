@@ -18,7 +18,7 @@ p50 and p95. Ratios against the naive baseline of the same run. The browsers
 run on the same machine, so the concurrent timings include their work; the
 CPU figures do not.
 
-Run from the project root: ``.venv/bin/python bench/bench_load.py [--visits 3]
+Run from the project root: ``.venv/bin/python -m bench.bench_load [--visits 3]
 [--concurrent 5] [--timeout 900] [--db PATH]``. Loopback only; bounded in
 visitors (at most 10 at once) and in time (``--timeout`` for each set-up).
 """
@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -40,8 +39,6 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 NAIVE = ROOT / "bench" / "naive_map_page.py"
 CHROMIUM = os.environ.get("SINN_CHROMIUM", "/usr/bin/chromium")

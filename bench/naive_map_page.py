@@ -8,40 +8,38 @@ its default of returning every object, so each pan and zoom reruns the script.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import streamlit as st
+from streamlit_folium import st_folium
 
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+from dashboard import data
+from dashboard.assets import ensure_vendor
+from dashboard.choropleth import build_map
+from dashboard.map_data import AreaLayer
+from dashboard.map_style import MapOptions
+from dashboard.queries import Filters
+from sinn import config
+from sinn.db import connect
 
-import streamlit as st  # noqa: E402
-from streamlit_folium import st_folium  # noqa: E402
+FULL = {"district": ("districts", "ars"), "municipality": ("municipalities", "ags")}
 
-from dashboard import data  # noqa: E402
-from dashboard.assets import ensure_vendor  # noqa: E402
-from dashboard.maps import AreaLayer, MapData, MapOptions, build_map  # noqa: E402
-from dashboard.queries import Filters  # noqa: E402
+
+@st.cache_data
+def full_geometries(level: str) -> dict[str, str]:
+    """Area key -> unsimplified boundary as GeoJSON at full precision (the baseline)."""
+    table, key = FULL[level]
+    geom = "ST_Transform(geom, 'EPSG:25833', 'EPSG:4326', true)"
+    with connect(config.db_path(), read_only=True) as con:
+        sql = f"SELECT {key}, ST_AsGeoJSON({geom}) FROM {table} ORDER BY {key}"
+        return dict(con.execute(sql).fetchall())
+
 
 ensure_vendor()
 level = st.query_params.get("level", "municipality")
+if level not in FULL:
+    level = "municipality"
 f = Filters()
-md = MapData(
-    areas=[
-        AreaLayer(
-            level,
-            data.query("map_area_values", f, level),
-            data.query("map_geometries", level, True),
-        )
-    ],
-    context=data.query("map_context"),
-    bounds=data.query("map_bounds"),
-    initiatives=data.query("initiatives_public", f),
-    events=data.query("events_public", f),
-    district_outlines=(
-        data.query("map_geometries", "district", True)
-        if level == "municipality"
-        else None
-    ),
-)
+md = data.map_data(f, (), True, False)
+md.areas = [AreaLayer(level, data.map_area_values(f, level), full_geometries(level))]
+if level == "municipality":
+    md.district_outlines = full_geometries("district")
 st_folium(build_map(md, MapOptions()), height=560, use_container_width=True)

@@ -45,6 +45,7 @@ class Asset:
     kind: str  # "js" or "css"
 
 
+STYLES_DIR = Path(__file__).resolve().parent / "styles"
 _LEAFLET = Path(xstatic.pkg.leaflet.BASE_DIR)
 _CLUSTER = Path(xstatic.pkg.leaflet_markercluster.BASE_DIR)
 ASSETS: tuple[Asset, ...] = (
@@ -68,6 +69,8 @@ ASSETS: tuple[Asset, ...] = (
         "markercluster/MarkerCluster.Default.css",
         "css",
     ),
+    # The app's own map styles (legends, markers, popups), after Leaflet's.
+    Asset("sinn_css", STYLES_DIR / "sinn.css", "sinn/sinn.css", "css"),
 )
 _BY_KEY = {a.key: a for a in ASSETS}
 # folium's default assets that these maps never use; they are dropped, not served.

@@ -5,12 +5,21 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.assets import SERVED_BASE, ensure_vendor
 from dashboard.i18n import fmt_num, fmt_pct, t
 from sinn.vocab import DEGURBA_LABELS
 
 # Rounding for display only; exports keep full precision.
 DECIMALS = {"per_100k": 2, "events_per_100k": 2, "lq": 2, "lon": 5, "lat": 5}
 PLAIN_NUMBERS = {"start_year", "first_year", "year", "degurba"}
+
+
+@st.cache_resource(show_spinner=False)
+def map_assets() -> str:
+    """Copy the map assets once per process; return their URL prefix."""
+    ensure_vendor()
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}{SERVED_BASE}" if base else SERVED_BASE
 
 
 def kpi_row(k: dict, show_events: bool = True) -> None:

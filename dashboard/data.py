@@ -1,22 +1,28 @@
-"""Streamlit caching around the query module: one read-only connection per build."""
+"""Typed, cached wrappers of the query module: one read-only connection per build."""
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import duckdb
 import streamlit as st
 
 from dashboard import queries
+from dashboard.map_data import map_data as build_map_data
 from sinn import config
 from sinn.db import connect
 
 # A file stamp identifies one published build: the ETL replaces the database by
 # an atomic rename, which changes the inode (and normally the mtime).
 Stamp = tuple[int, int, int]
+Con = duckdb.DuckDBPyConnection
+P = ParamSpec("P")
+R = TypeVar("R")
 _seen: dict[str, Stamp] = {}
 _lock = threading.Lock()
 
@@ -71,10 +77,14 @@ def _call(function: Any, path: str, stamp: Stamp, args: tuple) -> Any:
         cur.close()
 
 
+# Every cached query, by name: the cache key holds the name, not the function.
+_QUERIES: dict[str, Callable[..., Any]] = {}
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _run(name: str, path: str, stamp: Stamp, args: tuple) -> Any:
-    """Run ``queries.<name>`` once per build and argument set."""
-    function = getattr(queries, name)
+    """Run the query ``name`` once per build and argument set."""
+    function = _QUERIES[name]
     try:
         return _call(function, path, stamp, args)
     except duckdb.ConnectionException:
@@ -82,9 +92,45 @@ def _run(name: str, path: str, stamp: Stamp, args: tuple) -> Any:
         return _call(function, *_current(), args)
 
 
-def query(name: str, *args: Any) -> Any:
-    """Cached ``queries.<name>(con, *args)`` for the current build."""
-    if not callable(getattr(queries, name, None)):
-        raise AttributeError(f"dashboard.queries has no function {name!r}")
-    path, stamp = _current()
-    return _run(name, path, stamp, args)
+def _cached(function: Callable[Concatenate[Con, P], R]) -> Callable[P, R]:
+    """``function(con, *args)`` as a cached call on the current build's connection."""
+    name = function.__name__
+    _QUERIES[name] = function
+
+    @functools.wraps(function)
+    def cached(*args: P.args, **kwargs: P.kwargs) -> R:
+        if kwargs:
+            raise TypeError(f"{name}: pass arguments by position")
+        return _run(name, *_current(), args)
+
+    return cached
+
+
+coverage_by_year = _cached(queries.coverage_by_year)
+data_state = _cached(queries.data_state)
+district_ranking = _cached(queries.district_ranking)
+district_statistics = _cached(queries.district_statistics)
+districts = _cached(queries.districts)
+events_per_quarter = _cached(queries.events_per_quarter)
+events_public = _cached(queries.events_public)
+filter_options = _cached(queries.filter_options)
+has_demo_rows = _cached(queries.has_demo_rows)
+initiatives_per_year = _cached(queries.initiatives_per_year)
+initiatives_public = _cached(queries.initiatives_public)
+kpis = _cached(queries.kpis)
+latest_event_date = _cached(queries.latest_event_date)
+latest_run = _cached(queries.latest_run)
+map_area_values = _cached(queries.map_area_values)
+map_bounds = _cached(queries.map_bounds)
+map_context = _cached(queries.map_context)
+map_geometries = _cached(queries.map_geometries)
+map_search = _cached(queries.map_search)
+municipality_statistics = _cached(queries.municipality_statistics)
+newly_reached = _cached(queries.newly_reached)
+planning_municipalities = _cached(queries.planning_municipalities)
+planning_points = _cached(queries.planning_points)
+region_profile = _cached(queries.region_profile)
+rejects_by_reason = _cached(queries.rejects_by_reason)
+saxony_average = _cached(queries.saxony_average)
+settlement_comparison = _cached(queries.settlement_comparison)
+map_data = _cached(build_map_data)

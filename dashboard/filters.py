@@ -55,7 +55,7 @@ def _vocabularies(district_keys: Iterable[str]) -> dict[str, tuple[str, dict]]:
 
 def _year_range() -> tuple[int, int] | None:
     """Smallest and largest year in the data, ``None`` without dated rows."""
-    opts = data.query("filter_options")
+    opts = data.filter_options()
     if opts["year_min"] is None:
         return None
     return int(opts["year_min"]), int(opts["year_max"])
@@ -198,7 +198,7 @@ def _widgets(districts: dict[str, str], years: tuple[int, int] | None) -> None:
 
 def sidebar_filters() -> Filters:
     """Render the shared filters, sync them with the URL and return them."""
-    table = data.query("districts")
+    table = data.districts()
     districts = dict(zip(table["ars"], table["name"], strict=True))
     years = _year_range()
     _seed_from_url(list(districts), years)
@@ -224,7 +224,7 @@ def show_notices(f: Filters) -> None:
 
 def url_filters() -> Filters:
     """Filters read from the URL alone, without widgets (embed view)."""
-    table = data.query("districts")
+    table = data.districts()
     years = _year_range()
     _seed_from_url(list(table["ars"]), years)
     return _state_filters(years)

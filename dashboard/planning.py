@@ -38,9 +38,14 @@ __all__ = [
 #: Map status of a municipality, in legend order.
 STATUSES = ("unreached", "new", "covered", "outside")
 SITE_COLUMNS = [
-    "rank", "municipality", "district_name", "degurba_label", "new_population",
-    "cumulative_population", "nearest_km",
-]  # fmt: skip
+    "rank",
+    "municipality",
+    "district_name",
+    "degurba_label",
+    "new_population",
+    "cumulative_population",
+    "nearest_km",
+]
 CSV_COLUMNS = ["rank", "ags", *SITE_COLUMNS[1:], "lat", "lon", "radius_km"]
 
 
@@ -154,17 +159,27 @@ def plan(
         excluded = excluded | (near_ev <= radius_m)
     weights = gap_weights(mun["district_lq"]) if settings.weighted else None
     base = coverage_problem(
-        x, y, mun["population"], radius_m,
-        weights=weights, covered=(reach <= radius_m) | ~scope, excluded=excluded,
-    )  # fmt: skip
+        x,
+        y,
+        mun["population"],
+        radius_m,
+        weights=weights,
+        covered=(reach <= radius_m) | ~scope,
+        excluded=excluded,
+    )
     index = pd.Index(mun["ags"])
     planned = index.get_indexer(list(settings.planned))
     planned = planned[planned >= 0]
     effect = what_if(base, planned)
     after = coverage_problem(
-        x, y, mun["population"], radius_m,
-        weights=weights, covered=~effect.unreached, excluded=excluded,
-    )  # fmt: skip
+        x,
+        y,
+        mun["population"],
+        radius_m,
+        weights=weights,
+        covered=~effect.unreached,
+        excluded=excluded,
+    )
     chosen = recommend_sites(after, settings.k)
     sites = mun.iloc[planned].rename(columns={"centroid_x": "x", "centroid_y": "y"})
     mun["nearest_km"] = _km(near_ini)

@@ -7,16 +7,24 @@ parameters; this module does not import Streamlit so it can be tested alone.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import PurePath
+from typing import Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
+
+from geo.coverage import nearest_distances
 
 
 @dataclass(frozen=True)
 class Filters:
-    """The sidebar filter state; empty tuples mean "no restriction"."""
+    """The sidebar filter state; empty tuples mean "no restriction".
+
+    Every figure is computed from public rows only (the published marts hold
+    nothing else), so there is no switch for non-public rows.
+    """
 
     themes: tuple[str, ...] = ()
     partners: tuple[str, ...] = ()
@@ -26,53 +34,60 @@ class Filters:
     degurba: tuple[int, ...] = ()  # 1 städtisch, 2 mittel, 3 ländlich
     districts: tuple[str, ...] = ()  # 5-digit ARS
     show_events: bool = True
-    public_only: bool = True  # public/embed mode: rows with public = false excluded
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 
-def _row_where(
-    f: Filters, alias: str, year_expr: str, lists: tuple[tuple[str, tuple], ...]
+Kind = Literal["initiative", "event"]
+#: Fact table, year column and list filters of each kind of row.
+_KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "initiative": ("initiative_facts", "start_year", ("themes", "partners", "stages")),
+    "event": ("event_facts", "year", ("themes", "partners")),
+}
+_COLUMN = {"themes": "theme", "partners": "partner", "stages": "stage"}
+
+
+def _where(
+    f: Filters, kind: Kind, year: str, region: tuple[str, str] | None, alias: str
 ) -> tuple[str, list]:
-    """WHERE clause (without the keyword) and parameters shared by both row kinds."""
+    """WHERE clause (without the keyword) and bound parameters for one row kind.
+
+    ``region`` names the district and settlement-type expressions, or is
+    ``None`` to leave the region filters out.
+    """
     clauses, params = ["TRUE"], []
-    if f.public_only:
-        clauses.append(f"{alias}.public")
+    lists = [(f"{alias}.{_COLUMN[name]}", getattr(f, name)) for name in _KINDS[kind][2]]
+    if region:
+        lists += [(region[0], f.districts), (region[1], f.degurba)]
     for column, values in lists:
         if values:
-            clauses.append(f"{alias}.{column} IN (SELECT unnest(?))")
+            clauses.append(f"{column} IN (SELECT unnest(?))")
             params.append(list(values))
-    for op, year in ((">=", f.year_from), ("<=", f.year_to)):
-        if year is not None:
-            clauses.append(f"{year_expr.format(alias=alias)} {op} ?")
-            params.append(year)
-    clauses_geo, params_geo = _region_where(f, alias)
-    return " AND ".join(clauses + clauses_geo), params + params_geo
+    for op, value in ((">=", f.year_from), ("<=", f.year_to)):
+        if value is not None:
+            clauses.append(f"{year} {op} ?")
+            params.append(value)
+    return " AND ".join(clauses), params
 
 
-def initiative_where(f: Filters, alias: str = "i") -> tuple[str, list]:
-    """WHERE clause (without the keyword) and parameters for initiatives."""
-    lists = (("theme", f.themes), ("partner", f.partners), ("stage", f.stages))
-    return _row_where(f, alias, "{alias}.start_year", lists)
+def facts_where(
+    f: Filters, kind: Kind, alias: str = "x", region: bool = True
+) -> tuple[str, list]:
+    """WHERE clause and parameters on ``initiative_facts`` or ``event_facts``."""
+    year = f"{alias}.{_KINDS[kind][1]}"
+    regions = (f"{alias}.district_ars", f"{alias}.degurba") if region else None
+    return _where(f, kind, year, regions, alias)
 
 
-def event_where(f: Filters, alias: str = "e") -> tuple[str, list]:
-    """WHERE clause and parameters for events (theme, partner, year, region)."""
-    lists = (("theme", f.themes), ("partner", f.partners))
-    return _row_where(f, alias, "year({alias}.date)", lists)
+def rows_where(f: Filters, kind: Kind, alias: str = "x") -> tuple[str, list]:
+    """WHERE clause and parameters on the public rows of ``initiatives``/``events``."""
+    year = f"{alias}.start_year" if kind == "initiative" else f"year({alias}.date)"
+    degurba = f"(SELECT degurba FROM municipalities WHERE ags = {alias}.ags)"
+    where, params = _where(f, kind, year, (f"{alias}.district_ars", degurba), alias)
+    return f"{alias}.public AND {where}", params
 
 
-def _region_where(f: Filters, alias: str) -> tuple[list[str], list]:
-    """Clauses restricting rows by district and settlement type of their municipality."""
-    clauses, params = [], []
-    if f.districts:
-        clauses.append(f"{alias}.district_ars IN (SELECT unnest(?))")
-        params.append(list(f.districts))
-    if f.degurba:
-        clauses.append(
-            f"{alias}.ags IN (SELECT ags FROM municipalities WHERE degurba IN (SELECT unnest(?)))"
-        )
-        params.append(list(f.degurba))
-    return clauses, params
+def _thematic(f: Filters) -> Filters:
+    """The filters without the region part (district, settlement type)."""
+    return replace(f, districts=(), degurba=())
 
 
 # --- shared SQL fragments ----------------------------------------------------------
@@ -81,30 +96,25 @@ def _region_where(f: Filters, alias: str) -> tuple[list[str], list]:
 DISTRICT_LABEL = """CASE WHEN d.kind = 'Landkreis' AND d.name IN
     (SELECT name FROM districts WHERE kind = 'Kreisfreie Stadt')
     THEN 'Landkreis ' || d.name ELSE d.name END"""
-MUNICIPALITIES_TOTAL = 419
-
-
-def _thematic(f: Filters) -> Filters:
-    """The filters without the region part (district, settlement type)."""
-    return replace(f, districts=(), degurba=())
 
 
 def _counts_cte(f: Filters) -> tuple[str, list]:
-    """One row per municipality with initiative/event counts under the thematic filters."""
-    iw, ip = initiative_where(_thematic(f), "i")
-    ew, ep = event_where(_thematic(f), "e")
+    """One row per municipality with initiative/event counts (thematic filters)."""
+    iw, ip = facts_where(f, "initiative", "i", region=False)
+    ew, ep = facts_where(f, "event", "e", region=False)
     sql = f"""
         counts AS (
             SELECT m.ags, m.name, m.district_ars, m.degurba, m.degurba_label,
                    m.population,
-                   coalesce(i.n, 0) AS initiatives, coalesce(e.n, 0) AS events,
+                   coalesce(i.n, 0)::BIGINT AS initiatives,
+                   coalesce(e.n, 0)::BIGINT AS events,
                    coalesce(e.participants, 0)::BIGINT AS participants
             FROM municipalities m
-            LEFT JOIN (SELECT i.ags, count(*) AS n FROM initiatives i
+            LEFT JOIN (SELECT i.ags, sum(i.initiatives) AS n FROM initiative_facts i
                        WHERE {iw} GROUP BY i.ags) i ON i.ags = m.ags
-            LEFT JOIN (SELECT e.ags, count(*) AS n,
+            LEFT JOIN (SELECT e.ags, sum(e.events) AS n,
                               sum(e.participants) AS participants
-                       FROM events e WHERE {ew} GROUP BY e.ags) e ON e.ags = m.ags
+                       FROM event_facts e WHERE {ew} GROUP BY e.ags) e ON e.ags = m.ags
         )"""
     return sql, ip + ep
 
@@ -157,12 +167,12 @@ def kpis(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
                coalesce(sum(population) FILTER (WHERE initiatives > 0), 0)::BIGINT
                    AS population_reached,
                sum(population)::BIGINT AS population_total,
-               sum(initiatives) * 1e5 / nullif(sum(population), 0) AS per_100k,
-               sum(events) * 1e5 / nullif(sum(population), 0) AS events_per_100k,
-               sum(initiatives) FILTER (WHERE degurba = 3)
-                   / nullif(sum(initiatives), 0) AS rural_share_initiatives,
-               coalesce(sum(population) FILTER (WHERE degurba = 3), 0)
-                   / nullif(sum(population), 0) AS rural_share_population
+               per_100k(sum(initiatives), sum(population)) AS per_100k,
+               per_100k(sum(events), sum(population)) AS events_per_100k,
+               share(sum(initiatives) FILTER (WHERE degurba = 3), sum(initiatives))
+                   AS rural_share_initiatives,
+               share(coalesce(sum(population) FILTER (WHERE degurba = 3), 0),
+                     sum(population)) AS rural_share_population
         FROM counts WHERE {where}
         """
     row = _records(con, sql, params + wparams)[0]
@@ -189,17 +199,28 @@ def region_profile(
     region = kpis(con, replace(f, districts=(ars,)))
     saxony = kpis(con, replace(f, districts=()))
     keys = (
-        "initiatives", "events", "participants", "population_total",
-        "municipalities_reached", "municipalities_total", "population_reached",
-        "per_100k", "events_per_100k", "rural_share_initiatives",
+        "initiatives",
+        "events",
+        "participants",
+        "population_total",
+        "municipalities_reached",
+        "municipalities_total",
+        "population_reached",
+        "per_100k",
+        "events_per_100k",
+        "rural_share_initiatives",
         "rural_share_population",
-    )  # fmt: skip
+    )
     rows = [(k, region[k], saxony[k]) for k in keys]
-    lq = None
-    if saxony["initiatives"] and region["population_total"]:
-        lq = (region["initiatives"] / saxony["initiatives"]) / (
-            region["population_total"] / saxony["population_total"]
-        )
+    lq = con.execute(
+        "SELECT lq(?, ?, ?, ?)",
+        [
+            region["initiatives"],
+            saxony["initiatives"],
+            region["population_total"],
+            saxony["population_total"],
+        ],
+    ).fetchone()[0]
     rows.append(("lq", lq, 1.0 if saxony["initiatives"] else None))
     return pd.DataFrame(rows, columns=["metric", "region", "saxony"])
 
@@ -229,10 +250,10 @@ def _district_rows(
         ),
         ind AS (
             SELECT agg.*,
-                   initiatives * 1e5 / nullif(population, 0) AS per_100k,
-                   events * 1e5 / nullif(population, 0) AS events_per_100k,
-                   (initiatives / nullif(sum(initiatives) OVER (), 0))
-                     / nullif(population / sum(population) OVER (), 0) AS lq
+                   per_100k(initiatives, population) AS per_100k,
+                   per_100k(events, population) AS events_per_100k,
+                   lq(initiatives, sum(initiatives) OVER (), population,
+                      sum(population) OVER ()) AS lq
             FROM agg
         )
         SELECT ind.ars, {DISTRICT_LABEL} AS name, d.kind, ind.population,
@@ -247,7 +268,7 @@ def _district_rows(
 
 
 def district_ranking(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    """All 13 districts ranked by initiatives per 100k; ``selected`` marks the filter."""
+    """All 13 districts ranked by initiatives per 100k; ``selected``: filtered."""
     return _district_rows(con, f, all_districts=True)
 
 
@@ -286,11 +307,11 @@ def settlement_comparison(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Data
             FROM counts WHERE {where} GROUP BY degurba, degurba_label
         )
         SELECT *,
-               population / sum(population) OVER () AS population_share,
-               initiatives / nullif(sum(initiatives) OVER (), 0) AS initiative_share,
-               events / nullif(sum(events) OVER (), 0) AS event_share,
-               initiatives * 1e5 / nullif(population, 0) AS per_100k,
-               events * 1e5 / nullif(population, 0) AS events_per_100k,
+               share(population, sum(population) OVER ()) AS population_share,
+               share(initiatives, sum(initiatives) OVER ()) AS initiative_share,
+               share(events, sum(events) OVER ()) AS event_share,
+               per_100k(initiatives, population) AS per_100k,
+               per_100k(events, population) AS events_per_100k,
                coalesce(degurba IN (SELECT unnest(?)), FALSE) AS selected
         FROM agg ORDER BY degurba
         """
@@ -309,10 +330,9 @@ def municipality_statistics(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Da
         SELECT c.ags, c.name, c.district_ars, {DISTRICT_LABEL} AS district_name,
                c.degurba, c.degurba_label, c.population, c.initiatives, c.events,
                c.participants,
-               c.initiatives * 1e5 / nullif(c.population, 0) AS per_100k,
-               c.events * 1e5 / nullif(c.population, 0) AS events_per_100k,
-               (c.initiatives / nullif(ref.initiatives, 0))
-                 / nullif(c.population / ref.population, 0) AS lq
+               per_100k(c.initiatives, c.population) AS per_100k,
+               per_100k(c.events, c.population) AS events_per_100k,
+               lq(c.initiatives, ref.initiatives, c.population, ref.population) AS lq
         FROM counts c CROSS JOIN ref JOIN districts d ON d.ars = c.district_ars
         WHERE {where}
         ORDER BY c.ags
@@ -322,7 +342,8 @@ def municipality_statistics(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Da
 
 def districts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The 13 districts with their display label, kind and population."""
-    sql = f"""SELECT d.ars, {DISTRICT_LABEL} AS name, d.kind, d.population::BIGINT AS population
+    sql = f"""SELECT d.ars, {DISTRICT_LABEL} AS name, d.kind,
+                     d.population::BIGINT AS population
               FROM districts d ORDER BY d.ars"""
     return _frame(con, sql, [])
 
@@ -332,11 +353,11 @@ def districts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def initiatives_per_year(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Initiatives started per year and settlement type (unknown years left out)."""
-    where, params = initiative_where(f, "i")
+    where, params = facts_where(f, "initiative", "i")
     sql = f"""
         SELECT i.start_year AS year, m.degurba, m.degurba_label,
-               count(*) AS initiatives
-        FROM initiatives i JOIN municipalities m ON m.ags = i.ags
+               sum(i.initiatives)::BIGINT AS initiatives
+        FROM initiative_facts i JOIN municipalities m ON m.ags = i.ags
         WHERE {where} AND i.start_year IS NOT NULL
         GROUP BY ALL ORDER BY year, m.degurba
         """
@@ -345,14 +366,14 @@ def initiatives_per_year(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataF
 
 def events_per_quarter(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Events and participants per calendar quarter and settlement type."""
-    where, params = event_where(f, "e")
+    where, params = facts_where(f, "event", "e")
     sql = f"""
-        SELECT date_trunc('quarter', e.date)::DATE AS quarter_start,
-               year(e.date) || '-Q' || quarter(e.date) AS quarter,
-               m.degurba, m.degurba_label, count(*) AS events,
-               coalesce(sum(e.participants), 0)::BIGINT AS participants
-        FROM events e JOIN municipalities m ON m.ags = e.ags
-        WHERE {where} AND e.date IS NOT NULL
+        SELECT e.quarter_start,
+               year(e.quarter_start) || '-Q' || quarter(e.quarter_start) AS quarter,
+               m.degurba, m.degurba_label, sum(e.events)::BIGINT AS events,
+               sum(e.participants)::BIGINT AS participants
+        FROM event_facts e JOIN municipalities m ON m.ags = e.ags
+        WHERE {where} AND e.quarter_start IS NOT NULL
         GROUP BY ALL ORDER BY quarter_start, m.degurba
         """
     return _frame(con, sql, params)
@@ -363,10 +384,10 @@ def coverage_by_year(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame
 
     Only initiatives with a known start year count here.
     """
-    where, params = initiative_where(f, "i")
+    where, params = facts_where(f, "initiative", "i")
     sql = f"""
         WITH first AS (
-            SELECT i.ags, min(i.start_year) AS first_year FROM initiatives i
+            SELECT i.ags, min(i.start_year) AS first_year FROM initiative_facts i
             WHERE {where} AND i.start_year IS NOT NULL GROUP BY i.ags
         ),
         years AS (
@@ -388,11 +409,12 @@ def newly_reached(
     con: duckdb.DuckDBPyConnection, f: Filters, since_year: int
 ) -> pd.DataFrame:
     """Municipalities whose first initiative (known start year) began after a year."""
-    where, params = initiative_where(f, "i")
+    where, params = facts_where(f, "initiative", "i")
     sql = f"""
         WITH first AS (
-            SELECT i.ags, min(i.start_year) AS first_year, count(*) AS initiatives
-            FROM initiatives i WHERE {where} AND i.start_year IS NOT NULL
+            SELECT i.ags, min(i.start_year) AS first_year,
+                   sum(i.initiatives)::BIGINT AS initiatives
+            FROM initiative_facts i WHERE {where} AND i.start_year IS NOT NULL
             GROUP BY i.ags
         )
         SELECT m.ags, m.name, {DISTRICT_LABEL} AS district_name, m.degurba_label,
@@ -414,7 +436,7 @@ _PLACE_COLUMNS = f"""x.postal_code, x.city, m.name AS municipality, x.ags,
 
 def initiatives_public(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Filtered initiatives, public rows and public fields only (no contact data)."""
-    where, params = initiative_where(replace(f, public_only=True), "x")
+    where, params = rows_where(f, "initiative")
     sql = f"""
         SELECT x.id, x.name, x.organisation, x.partner, x.theme, x.stage,
                x.start_year, x.funding_eur, {_PLACE_COLUMNS}
@@ -427,7 +449,7 @@ def initiatives_public(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFra
 
 def events_public(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Filtered events, public rows and public fields only (no contact data)."""
-    where, params = event_where(replace(f, public_only=True), "x")
+    where, params = rows_where(f, "event")
     sql = f"""
         SELECT x.id, x.name, x.type, x.date, x.participants, x.partner, x.theme,
                x.initiative_id, {_PLACE_COLUMNS}
@@ -449,11 +471,11 @@ def has_demo_rows(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict:
-    """Year range of the data (start years and event years) for the filter widgets."""
+    """Year range of the public data (start and event years) for the filter widgets."""
     sql = """
         SELECT min(y), max(y) FROM (
-            SELECT start_year AS y FROM initiatives
-            UNION ALL SELECT year(date) FROM events)
+            SELECT start_year AS y FROM initiative_facts
+            UNION ALL SELECT year FROM event_facts)
         """
     year_min, year_max = con.execute(sql).fetchone()
     return {"year_min": year_min, "year_max": year_max}
@@ -483,7 +505,7 @@ def rejects_by_reason(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def data_state(con: duckdb.DuckDBPyConnection) -> dict:
-    """Counts and date ranges of the loaded data, for the Methodik page."""
+    """Counts of the loaded data and date ranges of its public rows (Methodik)."""
     sql = """
         SELECT (SELECT count(*) FROM initiatives) AS initiatives,
                (SELECT count(*) FROM initiatives WHERE public) AS initiatives_public,
@@ -491,10 +513,10 @@ def data_state(con: duckdb.DuckDBPyConnection) -> dict:
                (SELECT count(*) FROM events WHERE public) AS events_public,
                (SELECT count(*) FROM initiatives WHERE is_demo)
                  + (SELECT count(*) FROM events WHERE is_demo) AS demo_rows,
-               (SELECT min(start_year) FROM initiatives) AS first_start_year,
-               (SELECT max(start_year) FROM initiatives) AS last_start_year,
-               (SELECT min(date) FROM events) AS first_event_date,
-               (SELECT max(date) FROM events) AS last_event_date,
+               (SELECT min(start_year) FROM initiative_facts) AS first_start_year,
+               (SELECT max(start_year) FROM initiative_facts) AS last_start_year,
+               (SELECT min(date) FROM events WHERE public) AS first_event_date,
+               (SELECT max(date) FROM events WHERE public) AS last_event_date,
                (SELECT count(*) FROM municipalities) AS municipalities,
                (SELECT count(*) FROM districts) AS districts,
                (SELECT sum(population) FROM municipalities)::BIGINT AS population
@@ -506,7 +528,10 @@ def data_state(con: duckdb.DuckDBPyConnection) -> dict:
 
 MAP_LEVELS = ("district", "municipality")
 # German umlaut folding (ä -> ae), so "Goerlitz" finds "Görlitz" as well.
-_FOLD = "replace(replace(replace(replace(lower({0}), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss')"
+_FOLD = (
+    "replace(replace(replace(replace(lower({0}), 'ä', 'ae'), 'ö', 'oe'), "
+    "'ü', 'ue'), 'ß', 'ss')"
+)
 _PLAIN = "strip_accents(lower({0}))"
 
 
@@ -516,18 +541,21 @@ def _check_level(level: str) -> None:
         raise ValueError(f"level must be one of {MAP_LEVELS}, got {level!r}")
 
 
-def _nearest_cte(f: Filters) -> tuple[str, list]:
-    """km from each municipality centroid to the nearest filtered initiative."""
-    iw, ip = initiative_where(_thematic(f), "i")
-    sql = f"""
-        near AS (
-            SELECT m.ags, min(sqrt(pow(m.centroid_x - p.x, 2)
-                                   + pow(m.centroid_y - p.y, 2))) / 1000 AS nearest_km
-            FROM municipalities m
-            CROSS JOIN (SELECT i.x, i.y FROM initiatives i WHERE {iw}) p
-            GROUP BY m.ags
-        )"""
-    return sql, ip
+def nearest_km(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Series:
+    """km from each municipality centroid (by AGS) to the nearest public initiative.
+
+    Thematic filters only; ``NaN`` everywhere when no initiative matches.
+    """
+    where, params = rows_where(_thematic(f), "initiative")
+    points = _frame(con, f"SELECT x.x, x.y FROM initiatives x WHERE {where}", params)
+    centroids = _frame(
+        con, "SELECT ags, centroid_x, centroid_y FROM municipalities ORDER BY ags", []
+    )
+    metres = nearest_distances(
+        centroids["centroid_x"], centroids["centroid_y"], points["x"], points["y"]
+    )
+    km = np.where(np.isfinite(metres), metres / 1000, np.nan)
+    return pd.Series(km, index=centroids["ags"], name="nearest_km")
 
 
 def map_municipality_values(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
@@ -538,25 +566,24 @@ def map_municipality_values(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Da
     left out: the map keeps all of Saxony and highlights the chosen districts.
     """
     cte, params = _counts_cte(f)
-    near, near_params = _nearest_cte(f)
     ref, ref_params = _scope(f, districts=False)
     inside, inside_params = ref, list(ref_params)
     sql = f"""
-        WITH {cte}, {near},
+        WITH {cte},
         ref AS (SELECT sum(initiatives) AS initiatives, sum(population) AS population
                 FROM counts WHERE {ref})
         SELECT c.ags AS key, c.name, c.district_ars, {DISTRICT_LABEL} AS district_name,
                c.degurba, c.degurba_label AS settlement, c.population,
                c.initiatives, c.events, c.participants,
-               c.initiatives * 1e5 / nullif(c.population, 0) AS per_100k,
-               (c.initiatives / nullif(ref.initiatives, 0))
-                 / nullif(c.population / ref.population, 0) AS lq,
-               near.nearest_km, ({inside}) AS in_filter
+               per_100k(c.initiatives, c.population) AS per_100k,
+               lq(c.initiatives, ref.initiatives, c.population, ref.population) AS lq,
+               ({inside}) AS in_filter
         FROM counts c CROSS JOIN ref JOIN districts d ON d.ars = c.district_ars
-        LEFT JOIN near ON near.ags = c.ags
         ORDER BY c.ags
         """
-    return _frame(con, sql, params + near_params + ref_params + inside_params)
+    frame = _frame(con, sql, params + ref_params + inside_params)
+    frame.insert(12, "nearest_km", frame["key"].map(nearest_km(con, f)))
+    return frame
 
 
 def map_area_values(
@@ -592,20 +619,13 @@ def map_area_values(
     return out[columns].sort_values("key", ignore_index=True)
 
 
-def map_geometries(
-    con: duckdb.DuckDBPyConnection, level: str, full: bool = False
-) -> dict[str, str]:
-    """Area key -> GeoJSON geometry text (simplified ``geom_web`` by default).
-
-    ``full=True`` returns the unsimplified boundary at full precision, the naive
-    baseline of ``bench/bench_dashboard.py``.
-    """
+def map_geometries(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, str]:
+    """Area key -> GeoJSON text of the simplified web geometry (``geom_web``)."""
     _check_level(level)
     table, key = (
         ("districts", "ars") if level == "district" else ("municipalities", "ags")
     )
-    geom = "ST_Transform(geom, 'EPSG:25833', 'EPSG:4326', true)" if full else "geom_web"
-    sql = f"SELECT {key}, ST_AsGeoJSON({geom}) FROM {table} ORDER BY {key}"
+    sql = f"SELECT {key}, ST_AsGeoJSON(geom_web) FROM {table} ORDER BY {key}"
     return dict(con.execute(sql).fetchall())
 
 
@@ -625,9 +645,9 @@ def map_bounds(con: duckdb.DuckDBPyConnection) -> list[list[float]]:
 
 
 def map_search(
-    con: duckdb.DuckDBPyConnection, text: str, public_only: bool = True, limit: int = 10
+    con: duckdb.DuckDBPyConnection, text: str, limit: int = 10
 ) -> pd.DataFrame:
-    """Municipalities and initiatives whose name contains ``text``.
+    """Municipalities and public initiatives whose name contains ``text``.
 
     Case- and umlaut-insensitive: "görlitz", "Goerlitz" and "GORLITZ" all find
     Görlitz. Columns ``kind`` ('municipality'|'initiative'), ``key``, ``name``,
@@ -648,13 +668,13 @@ def map_search(
             UNION ALL
             SELECT 'initiative', i.id, i.name, i.city, i.lat, i.lon
             FROM initiatives i
-            WHERE (i.public OR NOT ?) AND {match.format("i.name")}
+            WHERE i.public AND {match.format("i.name")}
         )
         WHERE ? <> ''
         ORDER BY kind DESC, length(name), name
         LIMIT ?
         """
-    params = [needle, needle, public_only, needle, needle, needle, limit]
+    params = [needle, needle, needle, needle, needle, limit]
     return _frame(con, sql, params)
 
 
@@ -693,14 +713,12 @@ def planning_points(
     """
     if kind not in PLANNING_POINTS:
         raise ValueError(f"kind must be one of {PLANNING_POINTS}, got {kind!r}")
-    if kind == "initiative":
-        where, params = initiative_where(_thematic(f), "p")
-        sql = f"""SELECT p.id, p.x, p.y, NULL::DATE AS date FROM initiatives p
-                  WHERE {where} ORDER BY p.id"""
-    else:
-        where, params = event_where(_thematic(f), "p")
-        sql = f"""SELECT p.id, p.x, p.y, p.date FROM events p
-                  WHERE {where} ORDER BY p.id"""
+    where, params = rows_where(_thematic(f), kind, "p")
+    table, date = (
+        ("initiatives", "NULL::DATE") if kind == "initiative" else ("events", "p.date")
+    )
+    sql = f"""SELECT p.id, p.x, p.y, {date} AS date FROM {table} p
+              WHERE {where} ORDER BY p.id"""
     return _frame(con, sql, params)
 
 

@@ -6,20 +6,11 @@ the map of the Karte page, without sidebar or menus.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-# `streamlit run dashboard/streamlit_app.py` puts dashboard/ on sys.path, not the
-# project root that holds the dashboard, etl and geo packages.
-ROOT = str(Path(__file__).resolve().parent.parent)
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-import streamlit as st  # noqa: E402
-
-from dashboard import data, filters, i18n  # noqa: E402
-from dashboard.app_pages import karte  # noqa: E402
-from dashboard.i18n import t  # noqa: E402
+from dashboard import data, filters, i18n
+from dashboard.app_pages import karte
+from dashboard.i18n import t
 
 # One line per page: (page function or file relative to this script, title key,
 # URL path, icon). The first page is the default. No :material/...: icons here:
@@ -42,7 +33,7 @@ def _embed() -> None:
     )
     page = st.Page(karte.render_embed, title=t("nav.karte"), url_path="karte")
     nav = st.navigation([page], position="hidden")
-    if data.query("has_demo_rows"):
+    if data.has_demo_rows():
         st.caption(t("demo.caption"))
     nav.run()
 
@@ -51,9 +42,12 @@ def _language_switch() -> None:
     """German/English selector bound to the ``lang`` state (and URL) key."""
     names = {"de": "Deutsch", "en": "English"}
     st.sidebar.radio(
-        t("lang.label"), i18n.LANGUAGES, key=i18n.LANG_KEY, format_func=names.get,
+        t("lang.label"),
+        i18n.LANGUAGES,
+        key=i18n.LANG_KEY,
+        format_func=names.get,
         horizontal=True,
-    )  # fmt: skip
+    )
 
 
 def main() -> None:
@@ -75,7 +69,7 @@ def main() -> None:
     st.sidebar.markdown(f"**{t('app.title')}** · {t('app.subtitle')}")
     _language_switch()
     st.title(nav.title)
-    if data.query("has_demo_rows"):
+    if data.has_demo_rows():
         st.warning(t("demo.notice"), icon=":material/science:")
     filters.sidebar_filters()
     nav.run()

@@ -1,32 +1,34 @@
-"""Marts: per-municipality and per-district statistics from the accepted rows."""
+"""Statistics per municipality and district over all accepted rows (ETL report)."""
 
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 
-_TOTALS = """
-    tot AS (SELECT (SELECT count(*) FROM initiatives) AS ti,
-                   (SELECT sum(population) FROM municipalities) AS tp),
-    i AS (SELECT ags, count(*) AS n FROM initiatives GROUP BY ags),
-    e AS (SELECT ags, count(*) AS n, coalesce(sum(participants), 0) AS p
-          FROM events GROUP BY ags)
-"""
+from geo.coverage import nearest_distances, recent_mask
 
 
 def build_stats(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``municipality_stats`` and ``district_stats`` (all rows, public or not)."""
+    """Create ``municipality_stats`` and ``district_stats`` (all rows, public or not).
+
+    The pages read the public marts instead; the metrics are the same macros.
+    """
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TABLE municipality_stats AS
-        WITH {_TOTALS}
-        SELECT m.ags, m.name, m.district_ars, d.name AS district_name, d.kind AS district_kind,
-               m.degurba, m.degurba_label, m.population,
-               coalesce(i.n, 0) AS initiatives, coalesce(e.n, 0) AS events,
-               CAST(coalesce(e.p, 0) AS BIGINT) AS participants,
-               round(coalesce(i.n, 0) / m.population * 1e5, 2) AS per_100k,
-               round(coalesce(e.n, 0) / m.population * 1e5, 2) AS events_per_100k,
-               CASE WHEN tot.ti > 0 THEN
-                   round((coalesce(i.n, 0) / tot.ti) / (m.population / tot.tp), 3) END AS lq
+        WITH i AS (SELECT ags, count(*) AS n FROM initiatives GROUP BY ags),
+        e AS (SELECT ags, count(*) AS n, sum(participants) AS p FROM events
+              GROUP BY ags),
+        tot AS (SELECT (SELECT count(*) FROM initiatives) AS ti,
+                       (SELECT sum(population) FROM municipalities) AS tp)
+        SELECT m.ags, m.name, m.district_ars, d.name AS district_name,
+               d.kind AS district_kind, m.degurba, m.degurba_label, m.population,
+               coalesce(i.n, 0)::BIGINT AS initiatives,
+               coalesce(e.n, 0)::BIGINT AS events,
+               coalesce(e.p, 0)::BIGINT AS participants,
+               round(per_100k(coalesce(i.n, 0), m.population), 2) AS per_100k,
+               round(per_100k(coalesce(e.n, 0), m.population), 2) AS events_per_100k,
+               round(lq(coalesce(i.n, 0), tot.ti, m.population, tot.tp), 3) AS lq
         FROM municipalities m CROSS JOIN tot
         JOIN districts d ON d.ars = m.district_ars
         LEFT JOIN i USING (ags) LEFT JOIN e USING (ags)
@@ -45,14 +47,12 @@ def build_stats(con: duckdb.DuckDBPyConnection) -> None:
         ), tot AS (SELECT sum(initiatives) AS ti, sum(population) AS tp
                    FROM municipality_stats)
         SELECT d.ars, d.name, d.kind, d.population,
-               CAST(a.initiatives AS BIGINT) AS initiatives,
-               CAST(a.events AS BIGINT) AS events,
-               CAST(a.participants AS BIGINT) AS participants,
+               a.initiatives::BIGINT AS initiatives, a.events::BIGINT AS events,
+               a.participants::BIGINT AS participants,
                a.municipalities_reached, a.municipalities,
-               round(a.initiatives / d.population * 1e5, 2) AS per_100k,
-               round(a.events / d.population * 1e5, 2) AS events_per_100k,
-               CASE WHEN tot.ti > 0 THEN
-                   round((a.initiatives / tot.ti) / (d.population / tot.tp), 3) END AS lq
+               round(per_100k(a.initiatives, d.population), 2) AS per_100k,
+               round(per_100k(a.events, d.population), 2) AS events_per_100k,
+               round(lq(a.initiatives, tot.ti, d.population, tot.tp), 3) AS lq
         FROM districts d JOIN agg a USING (ars) CROSS JOIN tot
         ORDER BY d.ars
         """
@@ -62,11 +62,7 @@ def build_stats(con: duckdb.DuckDBPyConnection) -> None:
 def add_distances(
     con: duckdb.DuckDBPyConnection, radius_m: float = 15_000.0, recent_months: int = 12
 ) -> None:
-    """Add nearest-initiative/event distances (straight line) to ``municipality_stats``."""
-    import numpy as np
-
-    from geo.coverage import nearest_distances, recent_mask
-
+    """Add nearest initiative/event distances (straight line) to the stats."""
     mun = con.execute(
         "SELECT m.ags, m.centroid_x, m.centroid_y FROM municipality_stats s "
         "JOIN municipalities m USING (ags) ORDER BY s.ags"
@@ -74,8 +70,8 @@ def add_distances(
     ini = con.execute("SELECT x, y FROM initiatives").df()
     ev = con.execute("SELECT x, y, date FROM events").df()
     mx, my = mun["centroid_x"].to_numpy(), mun["centroid_y"].to_numpy()
-    recent = recent_mask(ev["date"].to_numpy("datetime64[D]"),
-                         np.datetime64("today", "D"), recent_months)  # fmt: skip
+    today = np.datetime64("today", "D")
+    recent = recent_mask(ev["date"].to_numpy("datetime64[D]"), today, recent_months)
     ex, ey = ev["x"].to_numpy(), ev["y"].to_numpy()
     metres = {
         "nearest_initiative_km": nearest_distances(mx, my, ini["x"], ini["y"]),

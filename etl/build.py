@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import aggregate, checks, importer, publish
+from etl import aggregate, checks, importer, marts, publish
 from etl.headers import load_column_map
 from etl.macros import install_macros
 from etl.reference import build_reference
@@ -91,7 +91,7 @@ def _timed(summary: RunSummary, step: str) -> Iterator[None]:
 
 
 def _write_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
-    """Copy every persistent table of the in-memory build into a new file."""
+    """Copy every persistent table and the metric macros into a new file."""
     tables = [
         r[0]
         for r in con.execute(
@@ -105,6 +105,7 @@ def _write_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     try:
         for table in tables:
             con.execute(f"CREATE TABLE publish_target.{table} AS SELECT * FROM {table}")
+        marts.create_metric_macros(con, "publish_target")
     finally:
         con.execute("DETACH publish_target")
 
@@ -287,6 +288,7 @@ def build(
                 con.execute("SET memory_limit = ?", [f"{config.duckdb_memory_mb()}MB"])
                 con.execute("SET temp_directory = ?", [work])
                 install_macros(con)
+                marts.create_metric_macros(con)
                 with _timed(summary, "reference"):
                     report = build_reference(con, raw)
                 summary.boundary_file = report.boundary_file
@@ -309,6 +311,7 @@ def build(
                     ]
                 _import(con, inputs, summary, Path(work), options)
                 with _timed(summary, "aggregate"):
+                    marts.build_facts(con)
                     aggregate.build_stats(con)
                     aggregate.add_distances(con)
                 publish.pause_point("aggregate")

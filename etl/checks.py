@@ -48,6 +48,24 @@ def _relationship(
     )
 
 
+def _mart_checks() -> list[tuple[str, str, list]]:
+    """The fact tables sum exactly to the public rows they were built from."""
+    totals = (
+        ("initiative_facts", "initiatives", "initiatives", "count(*)"),
+        ("event_facts", "events", "events", "count(*)"),
+        ("event_facts", "participants", "events", "coalesce(sum(participants), 0)"),
+    )
+    return [
+        (
+            f"{mart}.{column} sums the public {table}",
+            f"SELECT abs((SELECT coalesce(sum({column}), 0) FROM {mart}) "
+            f"- (SELECT {total} FROM {table} WHERE public))",
+            [],
+        )
+        for mart, column, table, total in totals
+    ]
+
+
 def declared_checks() -> list[tuple[str, str, list]]:
     """Every check as (name, SQL returning the number of violations, parameters)."""
     checks = [
@@ -79,6 +97,7 @@ def declared_checks() -> list[tuple[str, str, list]]:
             [],
         ),
     ]
+    checks += _mart_checks()
     for table in ("municipalities", "districts"):
         checks += [_not_null(table, c) for c in ("name", "geom", "geom_web")]
     checks.append(_not_null("districts", "population"))

@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl fetch | build | inspect | export-map``."""
+"""Command line: ``python -m etl fetch | build | inspect``."""
 
 from __future__ import annotations
 
@@ -53,13 +53,6 @@ def _parser() -> argparse.ArgumentParser:
         "--raw", type=Path, help="reference data folder (default data/raw)"
     )
     _input_options(inspect)
-    export = sub.add_parser(
-        "export-map", help="write the self-contained embeddable map"
-    )
-    export.add_argument("--db", type=Path, help="database path (default SINN_DB)")
-    export.add_argument(
-        "--out", type=Path, help="output HTML (default data/processed/embed/map.html)"
-    )
     return parser
 
 
@@ -76,7 +69,7 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
 
 def _reference_missing(raw: Path) -> bool:
     """Print an error and return True when the reference data is missing."""
-    if (raw / "vg5000_01-01.gk3.shape.ebenen.zip").is_file():
+    if (raw / config.BOUNDARIES_FILE).is_file():
         return False
     print(
         f"error: reference data missing in {raw}; run `python -m etl fetch` first",
@@ -159,13 +152,6 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "fetch":
         return _fetch(args)
-    if args.command == "build":
-        return _build(args)
     if args.command == "inspect":
         return _inspect(args)
-    from etl.export_map import export_map
-
-    out = export_map(args.db or config.db_path(),
-                     args.out or config.processed_dir() / "embed" / "map.html")  # fmt: skip
-    print(f"wrote {out}")
-    return 0
+    return _build(args)

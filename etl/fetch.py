@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import shutil
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +11,8 @@ import requests
 from tqdm import tqdm
 
 from sinn import config
+from sinn.atomic import atomic_path
+from sinn.config import BOUNDARIES_FILE
 
 
 @dataclass(frozen=True)
@@ -35,9 +33,8 @@ _GV_BASE = (
 )
 SOURCES: tuple[Source, ...] = (
     Source(
-        "vg5000_01-01.gk3.shape.ebenen.zip",
-        "https://daten.gdz.bkg.bund.de/produkte/vg/vg5000_0101/aktuell/"
-        "vg5000_01-01.gk3.shape.ebenen.zip",
+        BOUNDARIES_FILE,
+        f"https://daten.gdz.bkg.bund.de/produkte/vg/vg5000_0101/aktuell/{BOUNDARIES_FILE}",
         "315dcff48481896d1b505486815d7930425d80bb6cd7ddf754e4a9d3ab2273f4",
         pinned=False,
     ),
@@ -84,28 +81,15 @@ def _mirror_sums(mirror: Path) -> dict[str, str]:
     return {name.lstrip("*"): digest for digest, name in pairs}
 
 
-@contextlib.contextmanager
-def _part_file(target: Path) -> Iterator[Path]:
-    """A temporary sibling of ``target``, removed unless moved into place."""
-    fd, name = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _copy(src: Path, target: Path, expected: str) -> None:
     """Copy ``src`` to ``target`` via a temporary file, verifying the checksum."""
-    with _part_file(target) as tmp:
+    with atomic_path(target) as tmp:
         shutil.copyfile(src, tmp)
         got = sha256(tmp)
         if got != expected:
             raise FetchError(
                 f"{src}: checksum {got} does not match SHA256SUMS {expected}"
             )
-        os.replace(tmp, target)
 
 
 def _stream(source: Source, tmp: Path, timeout: float) -> None:
@@ -132,7 +116,7 @@ def _stream(source: Source, tmp: Path, timeout: float) -> None:
 
 def _download(source: Source, target: Path, timeout: float) -> str:
     """Download ``source`` to ``target``; return a warning or ''."""
-    with _part_file(target) as tmp:
+    with atomic_path(target) as tmp:
         _stream(source, tmp, timeout)
         got = sha256(tmp)
         warning = ""
@@ -145,8 +129,7 @@ def _download(source: Source, target: Path, timeout: float) -> str:
             warning = (
                 f"{source.filename}: newer edition downloaded (checksum {got[:12]}…)"
             )
-        os.replace(tmp, target)
-        return warning
+    return warning
 
 
 def fetch(

@@ -9,6 +9,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from sinn import config
+
 
 class BuildLocked(RuntimeError):
     """Another build holds the lock for the same database."""
@@ -39,19 +41,20 @@ def build_lock(db_path: Path, wait_s: float) -> Iterator[None]:
 
 
 def temp_path(target: Path) -> Path:
-    """A private temporary file next to ``target`` (same file system → atomic rename)."""
+    """A private temporary file next to ``target`` (same file system: atomic)."""
     return target.with_name(f".{target.name}.building-{os.getpid()}")
 
 
 def remove_stale_temp(target: Path) -> list[Path]:
     """Delete temporary files of killed builds for ``target`` (hold the lock)."""
-    # ".<name>.<pid>" is the pattern of older versions (rejects.csv)
+    # ".<name>.<pid>" and ".<name>.<random>.part" are older rejects.csv patterns
     stale = sorted(
         p
         for p in target.parent.glob(f".{target.name}.*")
         if p.name.removeprefix(f".{target.name}.").split("-")[0]
         in ("building", "previous")
         or p.name.removeprefix(f".{target.name}.").isdigit()
+        or p.name.endswith(".part")
     )
     for path in stale:
         path.unlink(missing_ok=True)
@@ -106,8 +109,8 @@ def replace_pair(main: tuple[Path, Path], companion: tuple[Path, Path]) -> None:
 
 def pause_point(stage: str) -> None:
     """Test hook: sleep inside ``stage`` when ``SINN_TEST_PAUSE_STAGE`` names it."""
-    if os.environ.get("SINN_TEST_PAUSE_STAGE") == stage:
-        marker = os.environ.get("SINN_TEST_PAUSE_MARKER")
-        if marker:
-            Path(marker).write_text(stage)
-        time.sleep(float(os.environ.get("SINN_TEST_PAUSE_SECONDS", "60")))
+    pause = config.build_pause()
+    if pause.stage == stage:
+        if pause.marker:
+            Path(pause.marker).write_text(stage)
+        time.sleep(pause.seconds)

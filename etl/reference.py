@@ -12,10 +12,10 @@ import pandas as pd
 from geo.boundaries import read_level
 from geo.crs import METRIC_CRS
 from geo.simplify import simplify_for_web
+from sinn.config import BOUNDARIES_FILE
 from sinn.vocab import DEGURBA_LABELS
 
 LAND = "14"
-BOUNDARIES_FILE = "vg5000_01-01.gk3.shape.ebenen.zip"
 GV_FILE = "AuszugGV4QAktuell.csv"
 ZENSUS_FILE = "zensus2022_gemeinden.parquet"
 PLZ_FILE = "zuordnung_plz_ort_landkreis.csv"
@@ -116,13 +116,12 @@ def stage_statistics(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
 
 
 def build_reference(con: duckdb.DuckDBPyConnection, raw: Path) -> ReferenceReport:
-    """Create ``municipalities``, ``districts``, ``postal_codes`` and ``context_areas``."""
+    """Create ``municipalities``, ``districts``, ``postal_codes``, ``context_areas``."""
     zip_path = raw / BOUNDARIES_FILE
     stage_boundaries(con, zip_path)
     stage_statistics(con, raw)
-    labels = ", ".join(f"({k}, '{v}')" for k, v in DEGURBA_LABELS.items())
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TABLE municipalities AS
         SELECT g.ags, g.ars, g.name, g.bez, substr(g.ars, 1, 5) AS district_ars,
                -- Zensus 2022; GV-ISys 2019 only where the census has no such key
@@ -141,9 +140,11 @@ def build_reference(con: duckdb.DuckDBPyConnection, raw: Path) -> ReferenceRepor
         FROM stg_gem g
         LEFT JOIN stg_zensus z USING (ags)
         LEFT JOIN stg_gv gv USING (ags)
-        LEFT JOIN (VALUES {labels}) AS l(code, label) ON l.code = gv.degurba
+        LEFT JOIN (SELECT unnest(?::INTEGER[]) AS code, unnest(?::VARCHAR[]) AS label)
+            AS l ON l.code = gv.degurba
         ORDER BY g.ags
-        """
+        """,
+        [list(DEGURBA_LABELS), list(DEGURBA_LABELS.values())],
     )
     con.execute(
         """

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# BKG VG5000 "ebenen" shapefile zip: the boundary edition the build reads from raw/.
+BOUNDARIES_FILE = "vg5000_01-01.gk3.shape.ebenen.zip"
 
 
 def raw_dir() -> Path:
@@ -26,7 +29,7 @@ def db_path() -> Path:
 
 
 def mirror_dir() -> Path:
-    """Local mirror of the reference data (``SINN_DATA_MIRROR``, default ``../shared/data``)."""
+    """Local mirror of the reference data (``SINN_DATA_MIRROR``, ``../shared/data``)."""
     return Path(
         os.environ.get("SINN_DATA_MIRROR", PROJECT_ROOT.parent / "shared" / "data")
     )
@@ -43,10 +46,27 @@ def max_rows() -> int:
 
 
 def duckdb_memory_mb() -> int:
-    """DuckDB memory limit of a build in MiB (``SINN_DUCKDB_MEMORY_MB``, default 1024)."""
+    """DuckDB memory limit of a build, MiB (``SINN_DUCKDB_MEMORY_MB``, 1024)."""
     return int(os.environ.get("SINN_DUCKDB_MEMORY_MB", "1024"))
 
 
 def lock_wait_s() -> float:
-    """Seconds a build waits for another build's lock (``SINN_LOCK_WAIT``, default 300)."""
+    """Seconds a build waits for another build's lock (``SINN_LOCK_WAIT``, 300)."""
     return float(os.environ.get("SINN_LOCK_WAIT", "300"))
+
+
+class Pause(NamedTuple):
+    """Test hook of the build: pause ``seconds`` in ``stage``, writing ``marker``."""
+
+    stage: str | None
+    marker: str | None
+    seconds: float
+
+
+def build_pause() -> Pause:
+    """``SINN_TEST_PAUSE_STAGE``/``_MARKER``/``_SECONDS`` (crash-safety tests only)."""
+    return Pause(
+        os.environ.get("SINN_TEST_PAUSE_STAGE"),
+        os.environ.get("SINN_TEST_PAUSE_MARKER"),
+        float(os.environ.get("SINN_TEST_PAUSE_SECONDS", "60")),
+    )

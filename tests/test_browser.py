@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from etl.export_map import export_map
-from tests.live_server import ROOT, serve
-from tests.live_server import settle as _settle
-from tests.live_server import wait_for_map as _map
+from bench.live_server import ROOT, serve
+from bench.live_server import settle as _settle
+from bench.live_server import wait_for_map as _map
+from dashboard.export_map import export_map
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -131,3 +131,12 @@ def test_static_map(demo_db: Path, tmp_path: Path, page) -> None:
     )
     assert legend.is_visible()
     _assert_clean(page, "static_map")
+
+
+def test_dataframe_toolbar_offers_no_raw_download(server: str, page) -> None:
+    """Daten: the table toolbar shows search but no "Download as CSV" (13.4)."""
+    page.goto(f"{server}/daten")
+    _settle(page)
+    page.locator("[data-testid='stDataFrame']").first.hover()
+    page.get_by_role("button", name="Search").first.wait_for()
+    assert page.get_by_role("button", name="Download as CSV").count() == 0

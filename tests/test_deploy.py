@@ -27,9 +27,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from bench.live_server import TIMEOUT_MS, Recorder, settle, wait_for_map
 from deploy.nginx import Nginx, render_site, run_nginx
 from deploy.replicas import ROOT, Replica, free_port, replicas, stop
-from tests.live_server import TIMEOUT_MS, Recorder, settle, wait_for_map
 
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; "

@@ -15,18 +15,13 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import assets
 from dashboard import queries as q
-from dashboard.maps import (
-    THEME_COLOURS,
-    AreaLayer,
-    MapData,
-    MapOptions,
-    build_map,
-    classify,
-    legend_html,
-    safe_url,
-)
-from etl.export_map import export_map, public_map_data
-from sinn.db import connect
+from dashboard.choropleth import build_map
+from dashboard.classification import classify
+from dashboard.export_map import export_map, public_map_data
+from dashboard.legends import legend_html
+from dashboard.map_data import MapData, map_data
+from dashboard.map_style import THEME_COLOURS, MapOptions
+from dashboard.markup import safe_url
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "streamlit_app.py")
 NASTY = "<script>alert(1)</script>"
@@ -40,28 +35,9 @@ FETCHING = re.compile(
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
 
 
-@pytest.fixture(scope="module")
-def con(demo_db: Path):
-    """Read-only connection to the session's demo database."""
-    with connect(demo_db, read_only=True) as c:
-        yield c
-
-
-def map_data(con, level: str = "district", f: q.Filters | None = None) -> MapData:
-    """MapData for one level, as the Karte page assembles it."""
-    f = f or q.Filters()
-    return MapData(
-        areas=[
-            AreaLayer(
-                level, q.map_area_values(con, f, level), q.map_geometries(con, level)
-            )
-        ],
-        context=q.map_context(con),
-        bounds=q.map_bounds(con),
-        initiatives=q.initiatives_public(con, f),
-        events=q.events_public(con, f),
-        district_outlines=q.map_geometries(con, "district"),
-    )
+def level_data(con, level: str = "district") -> MapData:
+    """Map data of one level without filters (the Karte page's query)."""
+    return map_data(con, q.Filters(), (level,))
 
 
 def render(m: folium.Map) -> str:
@@ -174,8 +150,8 @@ def test_safe_url(url, kept: bool) -> None:
 
 
 def test_user_text_escaped_and_bad_links_dropped(con) -> None:
-    """Names, descriptions and area names reach the HTML escaped; javascript: dropped."""
-    md = map_data(con)
+    """Names, descriptions, area names reach the HTML escaped; javascript: dropped."""
+    md = level_data(con)
     ini = md.initiatives.copy()
     ini.loc[0, ["name", "description", "url"]] = [
         NASTY,
@@ -198,10 +174,13 @@ def test_user_text_escaped_and_bad_links_dropped(con) -> None:
 
 def test_popup_public_fields_only(con) -> None:
     """Contact data never reaches the map HTML."""
-    emails = [r[0] for r in con.execute(
-        "SELECT contact_email FROM initiatives WHERE contact_email IS NOT NULL"
-    ).fetchall()]  # fmt: skip
-    html = render(build_map(map_data(con), MapOptions()))
+    emails = [
+        r[0]
+        for r in con.execute(
+            "SELECT contact_email FROM initiatives WHERE contact_email IS NOT NULL"
+        ).fetchall()
+    ]
+    html = render(build_map(level_data(con), MapOptions()))
     assert emails and not any(e in html for e in emails)
 
 
@@ -210,7 +189,7 @@ def test_popup_public_fields_only(con) -> None:
 
 def test_default_basemap_requests_nothing_external(con) -> None:
     """Served assets are relative; no tile URL; the only hosts are popup links."""
-    md = map_data(con, "municipality")
+    md = level_data(con, "municipality")
     m = build_map(md, MapOptions(indicator="lq"))
     html = render(m)
     fetched = FETCHING.findall(html) + CSS_URL.findall(html)
@@ -231,17 +210,22 @@ def test_default_basemap_requests_nothing_external(con) -> None:
         + getattr(element, "default_css", [])
     ]
     assert {u.rsplit("/", 1)[-1] for u in declared} == {
-        "leaflet.js", "leaflet.css", "leaflet.markercluster.js", "MarkerCluster.css",
+        "leaflet.js",
+        "leaflet.css",
+        "leaflet.markercluster.js",
+        "MarkerCluster.css",
         "MarkerCluster.Default.css",
-    }  # fmt: skip
+        "sinn.css",
+    }
+    assert ".sinn-legend {" not in html  # the house CSS is the served sinn.css
     assert all(u.startswith("/app/static/vendor/") for u in declared)
     assert '"maxZoom": 18' in html  # markercluster needs it without a tile layer
 
 
 def test_osm_basemap_is_opt_in_with_attribution(con) -> None:
     """OpenStreetMap tiles and their attribution appear only when chosen."""
-    default = render(build_map(map_data(con), MapOptions()))
-    osm = render(build_map(map_data(con), MapOptions(basemap="osm")))
+    default = render(build_map(level_data(con), MapOptions()))
+    osm = render(build_map(level_data(con), MapOptions(basemap="osm")))
     assert "tile.openstreetmap.org" not in default
     assert "OpenStreetMap" not in default
     assert (
@@ -290,9 +274,11 @@ def test_area_values_match_direct_counts(con) -> None:
     munis = q.map_area_values(con, f, "municipality")
     assert len(districts) == 13 and len(munis) == 419
     assert munis["population"].sum() == 4_038_131
-    direct = dict(con.execute(
-        "SELECT district_ars, count(*) FROM initiatives WHERE public GROUP BY 1"
-    ).fetchall())  # fmt: skip
+    direct = dict(
+        con.execute(
+            "SELECT district_ars, count(*) FROM initiatives WHERE public GROUP BY 1"
+        ).fetchall()
+    )
     assert dict(zip(districts["key"], districts["initiatives"], strict=True)) == {
         k: direct.get(k, 0) for k in districts["key"]
     }
@@ -304,17 +290,6 @@ def test_area_values_match_direct_counts(con) -> None:
     assert (munis["nearest_km"] >= 0).all()
     with_one = munis[munis["initiatives"] > 0]
     assert (with_one["nearest_km"] < 10).all()  # the own initiative is close
-
-
-def test_distance_matches_etl_statistics(con) -> None:
-    """Without filters the map's km equal the ETL's ``municipality_stats``."""
-    ours = q.map_area_values(con, q.Filters(public_only=False), "municipality")
-    etl = dict(con.execute(
-        "SELECT ags, nearest_initiative_km FROM municipality_stats"
-    ).fetchall())  # fmt: skip
-    assert len(etl) == 419
-    for key, km in zip(ours["key"], ours["nearest_km"], strict=True):
-        assert km == pytest.approx(etl[key], abs=1e-3)
 
 
 def test_settlement_filter_marks_scope_district_filter_does_not(con) -> None:
@@ -331,12 +306,10 @@ def test_settlement_filter_marks_scope_district_filter_does_not(con) -> None:
 
 
 def test_geometries_context_bounds(con) -> None:
-    """Simplified and full geometry for every area; 16 states + Saxony; bounds."""
+    """Simplified geometry for every area; 16 states + Saxony; bounds."""
     simple = q.map_geometries(con, "municipality")
-    full = q.map_geometries(con, "municipality", full=True)
-    assert len(simple) == len(full) == 419 and "14612000" in simple
-    assert sum(map(len, full.values())) > 1.5 * sum(map(len, simple.values()))
-    lon, lat = json.loads(full["14612000"])["coordinates"][0][0][:2]
+    assert len(simple) == 419 and "14612000" in simple
+    lon, lat = json.loads(simple["14612000"])["coordinates"][0][0][:2]
     assert 13 < lon < 14.2 and 50.9 < lat < 51.2  # lon/lat order, Dresden
     assert len(q.map_geometries(con, "district")) == 13
     kinds = [k for k, _, _ in q.map_context(con)]
@@ -362,15 +335,13 @@ def test_search_umlaut_and_case_insensitive(con, text: str) -> None:
 
 
 def test_search_initiatives_public_only(con) -> None:
-    """Non-public initiatives are found only when asked for; empty text finds nothing."""
+    """Non-public initiatives are never found; empty text finds nothing."""
     hidden = con.execute(
         "SELECT name FROM initiatives WHERE NOT public LIMIT 1"
     ).fetchone()
     assert hidden is not None
     public = q.map_search(con, hidden[0])
     assert hidden[0] not in set(public.loc[public["kind"] == "initiative", "name"])
-    everything = q.map_search(con, hidden[0], public_only=False)
-    assert hidden[0] in set(everything["name"])
     assert q.map_search(con, "   ").empty
     assert q.map_search(con, "'; DROP TABLE initiatives; --").empty
 
@@ -418,13 +389,6 @@ def test_public_map_data_levels(con) -> None:
 
 
 # --- page Karte (AppTest) ------------------------------------------------------------
-
-
-@pytest.fixture
-def app(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app on the demo database, not yet run."""
-    monkeypatch.setenv("SINN_DB", str(demo_db))
-    return AppTest.from_file(APP, default_timeout=120)
 
 
 def test_karte_page_values(app: AppTest, con) -> None:

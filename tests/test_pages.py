@@ -18,46 +18,13 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "streamlit_app.py"
 INJECTION = "'; DROP TABLE initiatives; --"
 
 
-@pytest.fixture
-def app(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app, not yet run, reading the session's demo database."""
-    monkeypatch.setenv("SINN_DB", str(demo_db))
-    return AppTest.from_file(APP, default_timeout=120)
-
-
 def kpis(demo_db: Path, f: Filters) -> dict:
     """The key figures straight from the query module."""
     with connect(demo_db, read_only=True) as con:
         return q.kpis(con, f)
 
 
-def de(n: int) -> str:
-    """An integer as the German UI writes it."""
-    return f"{n:,}".replace(",", ".")
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    """Shown metrics by label (the first one where a label repeats)."""
-    shown: dict[str, str] = {}
-    for m in at.metric:
-        shown.setdefault(m.label, m.value)
-    return shown
-
-
-def open_page(at: AppTest, page: str) -> AppTest:
-    """Run the app once (registers the pages), then open ``page``."""
-    if not at._tree.children:
-        at.run()
-    return at.switch_page(f"app_pages/{page}.py").run()
-
-
-def assert_clean(at: AppTest) -> None:
-    """No exception and no error box."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def test_shell_german_default_with_demo_notice(app: AppTest) -> None:
+def test_shell_german_default_with_demo_notice(app: AppTest, assert_clean) -> None:
     """German by default, the page title, the demo notice and every filter."""
     app.run()
     assert_clean(app)
@@ -77,7 +44,9 @@ def test_shell_german_default_with_demo_notice(app: AppTest) -> None:
     assert app.query_params == {}
 
 
-def test_language_switch_to_english(app: AppTest) -> None:
+def test_language_switch_to_english(
+    app: AppTest, assert_clean, metrics, open_page
+) -> None:
     """The radio switches every label and writes ``lang=en`` into the URL."""
     app.run()
     app.radio(key="lang").set_value("en").run()
@@ -99,7 +68,9 @@ def test_language_switch_to_english(app: AppTest) -> None:
     assert app.title[0].value == "Regions"
 
 
-def test_regionen_shows_values(app: AppTest, demo_db: Path) -> None:
+def test_regionen_shows_values(
+    app: AppTest, demo_db: Path, assert_clean, de, metrics, open_page
+) -> None:
     """KPIs, the 13-row ranking and the region profile of the weakest district."""
     at = open_page(app, "regionen")
     assert_clean(at)
@@ -136,7 +107,7 @@ def test_regionen_shows_values(app: AppTest, demo_db: Path) -> None:
     assert len(at.dataframe[-1].value) == in_district
 
 
-def test_regionen_indicator_switch(app: AppTest) -> None:
+def test_regionen_indicator_switch(app: AppTest, assert_clean, open_page) -> None:
     """The LQ view keeps 13 rows and puts the reference line at 1."""
     at = open_page(app, "regionen")
     at.radio(key="reg_indicator").set_value("lq").run()
@@ -144,7 +115,9 @@ def test_regionen_indicator_switch(app: AppTest) -> None:
     assert len(at.dataframe[0].value) == 13
 
 
-def test_daten_tables_downloads_and_run_report(app: AppTest, demo_db: Path) -> None:
+def test_daten_tables_downloads_and_run_report(
+    app: AppTest, demo_db: Path, assert_clean, metrics, open_page
+) -> None:
     """Public tables with row counts, downloads, statistics and the ETL report."""
     at = open_page(app, "daten")
     assert_clean(at)
@@ -166,7 +139,9 @@ def test_daten_tables_downloads_and_run_report(app: AppTest, demo_db: Path) -> N
     assert any("Keine Zeile wurde zurückgewiesen" in s.value for s in at.success)
 
 
-def test_daten_hides_events_when_filtered_out(app: AppTest) -> None:
+def test_daten_hides_events_when_filtered_out(
+    app: AppTest, assert_clean, open_page
+) -> None:
     """``events=0`` leaves the event table out."""
     app.query_params["events"] = "0"
     at = open_page(app, "daten")
@@ -175,7 +150,9 @@ def test_daten_hides_events_when_filtered_out(app: AppTest) -> None:
     assert any("ausgeblendet" in i.value for i in at.info)
 
 
-def test_methodik_definitions_sources_attributions(app: AppTest) -> None:
+def test_methodik_definitions_sources_attributions(
+    app: AppTest, assert_clean, open_page
+) -> None:
     """Definitions, data state and the required attributions are shown."""
     at = open_page(app, "methodik")
     assert_clean(at)
@@ -196,7 +173,9 @@ def test_methodik_definitions_sources_attributions(app: AppTest) -> None:
     assert any("is_demo" in w.value for w in at.warning)
 
 
-def test_url_parameters_round_trip(app: AppTest, demo_db: Path) -> None:
+def test_url_parameters_round_trip(
+    app: AppTest, demo_db: Path, assert_clean, de, metrics, open_page
+) -> None:
     """URL → widgets → filters → URL, and a widget change updates the URL."""
     params = {
         "theme": ["Bildung", "Pflege"],
@@ -238,7 +217,9 @@ def test_url_parameters_round_trip(app: AppTest, demo_db: Path) -> None:
     ("name", "value"),
     [("theme", "Unsinn"), ("from", "zwanzig"), ("district", "99999"), ("lang", "fr")],
 )
-def test_invalid_parameter_shows_notice(app: AppTest, name: str, value: str) -> None:
+def test_invalid_parameter_shows_notice(
+    app: AppTest, name: str, value: str, assert_clean, metrics, open_page
+) -> None:
     """An invalid value is dropped with a visible warning, never an exception."""
     app.query_params[name] = value
     at = open_page(app, "regionen")
@@ -248,7 +229,9 @@ def test_invalid_parameter_shows_notice(app: AppTest, name: str, value: str) -> 
     assert name not in at.query_params
 
 
-def test_injection_value_changes_nothing(app: AppTest, demo_db: Path) -> None:
+def test_injection_value_changes_nothing(
+    app: AppTest, demo_db: Path, assert_clean, open_page
+) -> None:
     """A SQL-like value is only a rejected theme; the tables are intact."""
     app.query_params["theme"] = [INJECTION, "Bildung"]
     at = open_page(app, "daten")
@@ -261,7 +244,9 @@ def test_injection_value_changes_nothing(app: AppTest, demo_db: Path) -> None:
     assert len(at.dataframe[0].value) == bildung
 
 
-def test_empty_result_shows_friendly_message(app: AppTest, demo_db: Path) -> None:
+def test_empty_result_shows_friendly_message(
+    app: AppTest, demo_db: Path, assert_clean, open_page
+) -> None:
     """Filters that match nothing lead to the empty-result notice."""
     with connect(demo_db, read_only=True) as con:
         theme, ars = next(
@@ -302,7 +287,7 @@ def _count_app() -> None:
 
     from dashboard import data
 
-    st.markdown(f"n={data.query('data_state')['initiatives']}")
+    st.markdown(f"n={data.data_state()['initiatives']}")
 
 
 def test_new_build_is_picked_up_without_restart(

@@ -15,16 +15,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bench.live_server import ROOT, serve, settle, wait_for_map
 from dashboard import planning
 from dashboard import queries as q
 from dashboard.i18n import t
-from dashboard.maps import AreaLayer, MapData, MapOptions, build_planning_map
+from dashboard.map_data import AreaLayer, MapData, map_data
+from dashboard.map_style import MapOptions
+from dashboard.planning_map import build_planning_map
 from dashboard.queries import Filters
-from geo.coverage import coverage_problem, gap_weights, recommend_sites
-from sinn.db import connect
-from tests.live_server import ROOT, serve, settle, wait_for_map
-from tests.test_maps import NASTY, map_data, render
-from tests.test_pages import APP, assert_clean, de, metrics, open_page
 
 R_M = 15_000.0
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -32,20 +30,7 @@ ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 BOM = b"\xef\xbb\xbf"
 POPULATION = "Nicht erreichte Einwohner"
 MUNICIPALITIES = "Nicht erreichte Gemeinden"
-
-
-@pytest.fixture(scope="module")
-def con(demo_db: Path):
-    """Read-only connection to the session's demo database."""
-    with connect(demo_db, read_only=True) as c:
-        yield c
-
-
-@pytest.fixture
-def app(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app, not yet run, reading the session's demo database."""
-    monkeypatch.setenv("SINN_DB", str(demo_db))
-    return AppTest.from_file(APP, default_timeout=120)
+NASTY = "<script>alert(1)</script>"
 
 
 def municipalities(con) -> pd.DataFrame:
@@ -84,11 +69,51 @@ def reached(con, radius_m: float = R_M, **kwargs) -> tuple[pd.DataFrame, np.ndar
     return mun, (distances(mun, points(con, **kwargs)) <= radius_m).any(axis=1)
 
 
-def open_planung(app: AppTest) -> AppTest:
-    """The Planung page after one run, checked for errors."""
-    at = open_page(app, "planung")
-    assert_clean(at)
-    return at
+def greedy_sites(
+    mun: pd.DataFrame, covered: np.ndarray, k: int, weights: np.ndarray | None = None
+) -> tuple[list[int], list[int]]:
+    """Greedy maximal covering by brute force (dense all pairs, no k-d tree).
+
+    Each step takes the municipality whose R-circle holds the most remaining
+    (weighted) demand, the first on ties; returns the chosen row positions and
+    the population each newly covers.
+    """
+    centroids = mun.rename(columns={"centroid_x": "x", "centroid_y": "y"})
+    reach = distances(mun, centroids) <= R_M
+    population = mun["population"].to_numpy(dtype=float)
+    demand = np.where(covered, 0.0, population * (1.0 if weights is None else weights))
+    done, sites, newly = covered.copy(), [], []
+    for _ in range(k):
+        gains = reach.astype(float) @ demand
+        best = int(np.argmax(gains))
+        if gains[best] <= 0:
+            break
+        sites.append(best)
+        newly.append(int(population[reach[best] & ~done].sum()))
+        done |= reach[best]
+        demand[reach[best]] = 0.0
+    return sites, newly
+
+
+def district_weights(con, mun: pd.DataFrame) -> np.ndarray:
+    """1 / max(district LQ, 0.1) per municipality, LQ from the public rows."""
+    ini = con.execute("SELECT district_ars FROM initiatives WHERE public").df()
+    per_district = mun.groupby("district_ars")["population"].sum()
+    count = ini.groupby("district_ars").size().reindex(per_district.index, fill_value=0)
+    lq = (count / count.sum()) / (per_district / per_district.sum())
+    return 1.0 / np.maximum(mun["district_ars"].map(lq).to_numpy(dtype=float), 0.1)
+
+
+@pytest.fixture
+def open_planung(open_page, assert_clean):
+    """Open the Planung page of an AppTest and check it ran without errors."""
+
+    def run(app: AppTest) -> AppTest:
+        at = open_page(app, "planung")
+        assert_clean(at)
+        return at
+
+    return run
 
 
 def sites_table(at: AppTest) -> pd.DataFrame:
@@ -96,8 +121,10 @@ def sites_table(at: AppTest) -> pd.DataFrame:
     return at.dataframe[0].value
 
 
-def test_unreached_population_matches_brute_force(app: AppTest, con) -> None:
-    """R = 15 km, no filters: KPIs equal the all-pairs count, with and without events."""
+def test_unreached_population_matches_brute_force(
+    app: AppTest, con, de, metrics, open_planung
+) -> None:
+    """R = 15 km, no filters: KPIs equal the all-pairs count, with/without events."""
     at = open_planung(app)
     assert at.title[0].value == "Planung"
     mun, ok = reached(con)
@@ -118,8 +145,8 @@ def test_unreached_population_matches_brute_force(app: AppTest, con) -> None:
     assert at.dataframe[2].value["population"].sum() == 4_038_131
 
 
-def test_recommended_sites_match_recommender(app: AppTest, con) -> None:
-    """k rows, cumulative coverage rising, rank 1 as geo.coverage chooses it."""
+def test_recommended_sites_match_recommender(app: AppTest, con, open_planung) -> None:
+    """k rows, cumulative coverage rising, sites as the brute-force greedy picks."""
     at = open_planung(app)
     table = sites_table(at)
     assert list(table["rank"]) == [1, 2, 3, 4, 5]
@@ -127,31 +154,22 @@ def test_recommended_sites_match_recommender(app: AppTest, con) -> None:
     assert (table["new_population"] > 0).all()
     assert table["cumulative_population"].iloc[-1] == table["new_population"].sum()
     mun, ok = reached(con)
-    problem = coverage_problem(
-        mun["centroid_x"], mun["centroid_y"], mun["population"], R_M, covered=ok
-    )
-    plan = recommend_sites(problem, 5)
-    assert list(table["new_population"]) == plan.population.tolist()
-    assert list(table["municipality"]) == mun["name"].iloc[plan.sites].tolist()
+    sites, newly = greedy_sites(mun, ok, 5)
+    assert list(table["new_population"]) == newly
+    assert list(table["municipality"]) == mun["name"].iloc[sites].tolist()
     at.slider(key="plan_k").set_value(3).run()
     assert len(sites_table(at)) == 3
 
 
-def test_gap_weighting_and_skipping_recent_events(app: AppTest, con) -> None:
+def test_gap_weighting_and_skipping_recent_events(
+    app: AppTest, con, assert_clean, open_planung
+) -> None:
     """Weighted ranking uses 1/max(district LQ, 0.1); skipped sites stay away."""
     at = open_planung(app)
     at.toggle(key="plan_weighted").set_value(True).run()
     mun, ok = reached(con)
-    lq = q.district_ranking(con, Filters()).set_index("ars")["lq"]
-    weights = gap_weights(mun["district_ars"].map(lq))
-    problem = coverage_problem(
-        mun["centroid_x"], mun["centroid_y"], mun["population"], R_M,
-        weights=weights, covered=ok,
-    )  # fmt: skip
-    plan = recommend_sites(problem, 5)
-    assert (
-        list(sites_table(at)["municipality"]) == mun["name"].iloc[plan.sites].tolist()
-    )
+    sites, _newly = greedy_sites(mun, ok, 5, district_weights(con, mun))
+    assert list(sites_table(at)["municipality"]) == mun["name"].iloc[sites].tolist()
     at.toggle(key="plan_skip_recent").set_value(True).run()
     assert_clean(at)
     recent = recent_events(con)
@@ -160,7 +178,9 @@ def test_gap_weighting_and_skipping_recent_events(app: AppTest, con) -> None:
     assert len(chosen) == 5 and (distances(chosen, recent) > R_M).all()
 
 
-def test_what_if_changes_unreached_by_exact_amount(app: AppTest, con) -> None:
+def test_what_if_changes_unreached_by_exact_amount(
+    app: AppTest, con, assert_clean, de, metrics, open_planung
+) -> None:
     """A planned event newly covers the unreached population within R of it."""
     at = open_planung(app)
     mun, ok = reached(con)
@@ -181,7 +201,9 @@ def test_what_if_changes_unreached_by_exact_amount(app: AppTest, con) -> None:
     assert "Crottendorf" not in list(sites_table(at)["municipality"])
 
 
-def test_district_filter_limits_scope(app: AppTest, con) -> None:
+def test_district_filter_limits_scope(
+    app: AppTest, con, de, metrics, open_planung
+) -> None:
     """With one district, only its municipalities count and host the sites."""
     app.query_params["district"] = "14521"
     at = open_planung(app)
@@ -195,7 +217,7 @@ def test_district_filter_limits_scope(app: AppTest, con) -> None:
     assert set(sites_table(at)["municipality"]) <= names
 
 
-def test_english_labels(app: AppTest) -> None:
+def test_english_labels(app: AppTest, metrics, open_planung) -> None:
     """``lang=en``: title, KPI labels, notes and table headers in English."""
     app.query_params["lang"] = "en"
     at = open_planung(app)
@@ -241,15 +263,19 @@ def test_planning_map_escapes_and_stays_local(con) -> None:
         q.planning_points(con, f, "event").iloc[0:0],
         planning.PlanSettings(k=3, planned=(mun.loc[0, "ags"],)),
     )
-    base = map_data(con, "municipality")
+    base = map_data(con, f, ("municipality",))
     values = result.municipalities.rename(columns={"ags": "key"})
     md = MapData(
         [AreaLayer("municipality", values, base.areas[0].geometries)],
-        base.context, base.bounds, base.initiatives, None, base.district_outlines,
-    )  # fmt: skip
+        base.context,
+        base.bounds,
+        base.initiatives,
+        None,
+        base.district_outlines,
+    )
     sites = result.sites.assign(badge=result.sites["rank"].astype(str))
     planned = values.iloc[[0]].assign(badge="+")
-    html = render(build_planning_map(md, MapOptions(), R_M, sites, planned))
+    html = build_planning_map(md, MapOptions(), R_M, sites, planned).get_root().render()
     # JSON in the script escapes '&' as \u0026: the tooltip holds "&lt;script&gt;".
     assert NASTY not in html and "\\u0026lt;script\\u0026gt;alert(1)" in html
     assert html.count("sinn-site-ring") == 4 and '"radius": 15000.0' in html

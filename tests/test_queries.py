@@ -19,14 +19,6 @@ INJECTION = "'; DROP TABLE initiatives; --"
 
 
 @pytest.fixture(scope="module")
-def con(demo_db: Path) -> duckdb.DuckDBPyConnection:
-    """Read-only connection to the session's demo database."""
-    connection = connect(demo_db, read_only=True)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
 def raw(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """The raw tables, to recompute every expectation independently."""
     frames = {
@@ -217,7 +209,7 @@ def test_public_tables_hide_contacts_and_private_rows(con, raw: dict) -> None:
         (q.initiatives_public, "initiatives"),
         (q.events_public, "events"),
     ):
-        frame = fn(con, Filters(public_only=False))
+        frame = fn(con, Filters())
         assert not CONTACT & set(frame.columns)
         private = set(raw[table].loc[~raw[table]["public"], "id"])
         assert private and not private & set(frame["id"])

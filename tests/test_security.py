@@ -12,7 +12,6 @@ import inspect
 import io
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -22,11 +21,17 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from dashboard import exports, maps
+from dashboard import exports
 from dashboard import queries as q
+from dashboard.choropleth import build_map
+from dashboard.classification import classify
+from dashboard.export_map import export_map, public_map_data
 from dashboard.filters import shown_value
+from dashboard.legends import legend_html, marker_legend_html, swatch
+from dashboard.map_style import MapOptions
+from dashboard.markup import safe_url
+from dashboard.popups import event_popup, initiative_popup
 from dashboard.queries import Filters
-from etl.export_map import export_map, public_map_data
 from sinn.db import connect
 from tests.security_data import (
     CONTACT,
@@ -82,7 +87,7 @@ def assert_plain(fragment: str, allowed: set[str], literal: tuple[str, ...]) -> 
     for _tag, attrs in parsed.tags:
         assert not [a for a in attrs if a.startswith("on")], attrs
         if "href" in attrs:
-            assert maps.safe_url(attrs["href"]) == attrs["href"], attrs
+            assert safe_url(attrs["href"]) == attrs["href"], attrs
     for text in literal:
         assert text in parsed.text, text
     return parsed
@@ -100,7 +105,7 @@ POPUP_TAGS = {"div", "strong", "br", "em", "p"}
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_popups_show_markup_as_text(lang: str) -> None:
     """Every field of both popups reaches the browser as text, the link dropped."""
-    for make in (maps.initiative_popup, maps.event_popup):
+    for make in (initiative_popup, event_popup):
         assert_plain(make(HOSTILE_ROW, lang), POPUP_TAGS, MARKUP)
 
 
@@ -110,9 +115,9 @@ def test_popups_show_markup_as_text(lang: str) -> None:
 )  # fmt: skip
 def test_popup_links_only_plain_http(url: str) -> None:
     """A link appears only for a clean http(s) URL, with rel=noopener."""
-    bad = Parsed(maps.initiative_popup({**HOSTILE_ROW, "url": url}, "de"))
+    bad = Parsed(initiative_popup({**HOSTILE_ROW, "url": url}, "de"))
     assert "a" not in dict(bad.tags)
-    good = Parsed(maps.event_popup({"name": "x", "url": "https://a.example/"}, "de"))
+    good = Parsed(event_popup({"name": "x", "url": "https://a.example/"}, "de"))
     link = dict(good.tags)["a"]
     assert link["href"] == "https://a.example/"
     assert link["rel"] == "noopener noreferrer"
@@ -120,12 +125,12 @@ def test_popup_links_only_plain_http(url: str) -> None:
 
 def test_legends_escape_text() -> None:
     """Legend texts are escaped; a colour must be a hex colour to reach a style."""
-    legend = maps.marker_legend_html([SCRIPT, "Bildung"], True, "de")
+    legend = marker_legend_html([SCRIPT, "Bildung"], True, "de")
     assert_plain(legend, {"details", "summary", "div", "span"}, (SCRIPT,))
     with pytest.raises(ValueError, match="not a colour"):
-        maps._swatch_row('red"><script>alert(1)</script>', "x")
-    cls = maps.classify([0, 1, 2, 3, 4, 5])
-    legend = maps.legend_html(cls, maps.MapOptions(), "district", outside=True)
+        swatch('red"><script>alert(1)</script>', "x")
+    cls = classify([0, 1, 2, 3, 4, 5])
+    legend = legend_html(cls, MapOptions(), "district", outside=True)
     assert_plain(legend, {"div", "span"}, ())
 
 
@@ -134,11 +139,7 @@ def test_map_html_holds_no_raw_markup(hostile_db: Path) -> None:
     with connect(hostile_db, read_only=True) as con:
         md = public_map_data(con)
     assert SCRIPT in set(md.initiatives["name"])
-    html = (
-        maps.build_map(md, maps.MapOptions(notice=SCRIPT, assets=None))
-        .get_root()
-        .render()
-    )
+    html = build_map(md, MapOptions(notice=SCRIPT, assets=None)).get_root().render()
     for text in (*MARKUP, JS_URL):
         assert text not in html, text
     # tojson writes '&' as \u0026: the popup holds "&lt;script&gt;..."
@@ -500,11 +501,16 @@ def test_planung_download_neutralised(
 
 
 def test_filters_in_public_tables_are_public_only(hostile_db: Path) -> None:
-    """Even a caller asking for all rows gets public rows from the public tables."""
+    """Public tables, search and marts hold public rows only."""
     with connect(hostile_db, read_only=True) as con:
-        everything = replace(Filters(), public_only=False)
-        names = set(q.initiatives_public(con, everything)["name"])
-        events = set(q.events_public(con, everything)["name"])
-        found = q.map_search(con, "Zz-Intern", public_only=True)
+        names = set(q.initiatives_public(con, Filters())["name"])
+        events = set(q.events_public(con, Filters())["name"])
+        found = q.map_search(con, "Zz-Intern")
+        private = con.execute(
+            "SELECT count(*) FROM initiatives WHERE NOT public"
+        ).fetchone()[0]
+        facts = con.execute("SELECT sum(initiatives) FROM initiative_facts").fetchone()
+        rows = con.execute("SELECT count(*) FROM initiatives").fetchone()[0]
+    assert private > 0 and facts[0] == rows - private
     assert PRIVATE_INITIATIVE not in names and PRIVATE_EVENT not in events
     assert found.empty

@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from etl.export_map import export_map
-from tests.live_server import ROOT, serve, settle, wait_for_map
+from bench.live_server import ROOT, serve, settle, wait_for_map
+from dashboard.export_map import export_map
 from tests.security_data import (
     FORMULAS,
     IMG,
@@ -164,8 +164,18 @@ def test_daten_cells_literal(server: str, page) -> None:
     """Daten: the table cells hold the hostile text exactly as imported."""
     page.goto(f"{server}/daten")
     settle(page)
+    expected = [*MARKUP, FORMULAS[0]]
+    # The grid fills its (hidden) accessible cells after painting: wait for them.
+    page.wait_for_function(
+        """texts => {
+            const cells = [...document.querySelectorAll("[role='gridcell']")];
+            const shown = new Set(cells.map(c => c.textContent));
+            return texts.every(t => shown.has(t));
+        }""",
+        arg=expected,
+    )
     cells = page.locator("[role='gridcell']").all_text_contents()
-    for text in (*MARKUP, FORMULAS[0]):
+    for text in expected:
         assert text in cells, text
     assert_safe(page)
 

@@ -33,15 +33,23 @@ def _downloads(stem: str, frame: pd.DataFrame, points: bool) -> None:
     with st.container(horizontal=True, gap="small"):
         for fmt, make in makers.items():
             st.download_button(
-                t(f"fmt.{fmt}"), data=make, file_name=f"{stem}.{fmt}", mime=MIME[fmt],
-                key=f"dl_{stem}_{fmt}", on_click="ignore", icon=":material/download:",
-            )  # fmt: skip
+                t(f"fmt.{fmt}"),
+                data=make,
+                file_name=f"{stem}.{fmt}",
+                mime=MIME[fmt],
+                key=f"dl_{stem}_{fmt}",
+                on_click="ignore",
+                icon=":material/download:",
+            )
         st.download_button(
-            t("fmt.dictionary"), data=lambda: exports.to_csv(dictionary),
-            file_name=f"{stem}_datenwoerterbuch.csv", mime=MIME["csv"],
-            key=f"dl_{stem}_dictionary", on_click="ignore",
+            t("fmt.dictionary"),
+            data=lambda: exports.to_csv(dictionary),
+            file_name=f"{stem}_datenwoerterbuch.csv",
+            mime=MIME["csv"],
+            key=f"dl_{stem}_dictionary",
+            on_click="ignore",
             icon=":material/menu_book:",
-        )  # fmt: skip
+        )
 
 
 def _dataset(stem: str, frame: pd.DataFrame, points: bool = True) -> None:
@@ -60,10 +68,10 @@ def _tables(f: Filters) -> None:
     st.caption(t("dat.downloads_note"))
     tab_i, tab_e = st.tabs([t("dat.initiatives"), t("dat.events")])
     with tab_i:
-        _dataset("sinn_initiativen", data.query("initiatives_public", f))
+        _dataset("sinn_initiativen", data.initiatives_public(f))
     with tab_e:
         if f.show_events:
-            _dataset("sinn_veranstaltungen", data.query("events_public", f))
+            _dataset("sinn_veranstaltungen", data.events_public(f))
         else:
             st.info(t("dat.events_hidden"))
 
@@ -73,15 +81,15 @@ def _statistics(f: Filters) -> None:
     st.subheader(t("dat.statistics"))
     tab_m, tab_d = st.tabs([t("dat.municipality_stats"), t("dat.district_stats")])
     with tab_m:
-        _dataset("sinn_gemeinden", data.query("municipality_statistics", f), False)
+        _dataset("sinn_gemeinden", data.municipality_statistics(f), False)
     with tab_d:
-        _dataset("sinn_kreise", data.query("district_statistics", f), False)
+        _dataset("sinn_kreise", data.district_statistics(f), False)
 
 
 def _run_report() -> None:
     """The latest ETL run: inputs, accepted rows, rejected rows by reason."""
     st.subheader(t("dat.run"))
-    run = data.query("latest_run")
+    run = data.latest_run()
     if run is None:
         st.info(t("dat.no_run"))
         return
@@ -111,7 +119,7 @@ def _run_report() -> None:
         show_table(inputs, key="run_inputs")
     with right:
         st.markdown(f"**{t('dat.rejects_by_reason')}**")
-        rejects = data.query("rejects_by_reason")
+        rejects = data.rejects_by_reason()
         if rejects.empty:
             st.success(t("dat.no_rejects"))
         else:

@@ -9,19 +9,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data, filters
-from dashboard.assets import SERVED_BASE, ensure_vendor
-from dashboard.components import kpi_row, show_table
-from dashboard.i18n import fmt_num, fmt_pct, labels, language, t
-from dashboard.maps import (
-    BASEMAPS,
-    DECIMALS,
-    INDICATORS,
-    SCHEMES,
-    AreaLayer,
-    MapData,
-    MapOptions,
-    build_map,
-)
+from dashboard.choropleth import build_map
+from dashboard.components import kpi_row, map_assets, show_table
+from dashboard.i18n import labels, language, t
+from dashboard.map_data import MapData
+from dashboard.map_style import BASEMAPS, INDICATORS, SCHEMES, MapOptions
+from dashboard.narrative import summary_text
 from dashboard.queries import MAP_LEVELS, Filters
 
 MAP_KEY = "karte_map"
@@ -30,41 +23,21 @@ RETURNED = ["last_active_drawing", "last_object_clicked"]
 HANDLED_CLICK_KEY = "_karte_handled_click"
 SEARCH_ZOOM = {"municipality": 11, "initiative": 15}
 TABLE_COLUMNS = [
-    "name", "district_name", "settlement", "population", "initiatives", "events",
-    "per_100k", "lq", "nearest_km",
-]  # fmt: skip
-
-
-@st.cache_resource(show_spinner=False)
-def _vendor() -> str:
-    """Copy the map assets once per process; return their URL prefix."""
-    ensure_vendor()
-    base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return f"/{base}{SERVED_BASE}" if base else SERVED_BASE
+    "name",
+    "district_name",
+    "settlement",
+    "population",
+    "initiatives",
+    "events",
+    "per_100k",
+    "lq",
+    "nearest_km",
+]
 
 
 def map_data(f: Filters, level: str, markers: bool = True) -> MapData:
-    """Cached query results for one map (public fields, all districts)."""
-    public = replace(f, public_only=True, districts=())
-    events = markers and f.show_events
-    return MapData(
-        areas=[
-            AreaLayer(
-                level,
-                data.query("map_area_values", public, level),
-                data.query("map_geometries", level),
-            )
-        ],
-        context=data.query("map_context"),
-        bounds=data.query("map_bounds"),
-        initiatives=data.query("initiatives_public", public) if markers else None,
-        events=data.query("events_public", public) if events else None,
-        district_outlines=(
-            data.query("map_geometries", "district")
-            if level == "municipality"
-            else None
-        ),
-    )
+    """Cached map data of one level (public fields, all districts)."""
+    return data.map_data(f, (level,), markers, level == "municipality")
 
 
 def _option(label_key: str, options: tuple, key: str, fmt_prefix: str, col) -> str:
@@ -119,7 +92,7 @@ def _controls() -> tuple[str, MapOptions]:
         scheme=scheme,
         basemap=basemap,
         lang=language(),
-        assets=_vendor(),
+        assets=map_assets(),
     )
 
 
@@ -130,7 +103,7 @@ def _search(f: Filters) -> tuple[tuple[float, float] | None, int | None]:
     )
     if not text.strip():
         return None, None
-    found = data.query("map_search", text, f.public_only)
+    found = data.map_search(text)
     if found.empty:
         # Markdown caption: the typed text goes into a code span, never as markup
         st.caption(t("karte.search_none", q=filters.shown_value(text.strip())))
@@ -187,57 +160,6 @@ def _table(values: pd.DataFrame, level: str, indicator: str) -> None:
     show_table(shown, key=f"map_table_{level}")
 
 
-def summary_text(
-    districts: pd.DataFrame,
-    municipalities: pd.DataFrame,
-    kpis: dict,
-    average: float | None,
-    lang: str,
-) -> str:
-    """One paragraph on the rows in scope: average, top, gaps, rural share.
-
-    ``districts`` and ``municipalities`` hold only the rows inside the filters;
-    ``average`` is Saxony's initiatives per 100k under the same filters.
-    """
-    if not kpis["initiatives"] or districts.empty:
-        return t("karte.sum.none", lang=lang)
-    scope = districts
-    digits = DECIMALS["per_100k"]
-    parts = [t("karte.sum.average", lang=lang, avg=fmt_num(average, digits, lang=lang))]
-    top = scope.sort_values("per_100k", ascending=False).iloc[0]
-    top_value = fmt_num(top["per_100k"], digits, lang=lang)
-    parts.append(t("karte.sum.top", lang=lang, top=top["name"], top_value=top_value))
-    below = scope[scope["per_100k"] < 0.5 * (average or 0)]
-    if below.empty:
-        parts.append(t("karte.sum.none_below", lang=lang))
-    else:
-        names = ", ".join(
-            f"{r.name} ({fmt_num(r.per_100k, digits, lang=lang)})"
-            for r in below.sort_values("per_100k").itertuples()
-        )
-        parts.append(t("karte.sum.below_half", lang=lang, names=names))
-    inside = municipalities
-    zero = int((inside["initiatives"] == 0).sum())
-    parts.append(
-        t(
-            "karte.sum.municipalities",
-            lang=lang,
-            zero=fmt_num(zero, lang=lang),
-            total=fmt_num(len(inside), lang=lang),
-        )
-    )
-    if kpis.get("rural_share_population"):
-        parts.append(
-            t(
-                "karte.sum.rural",
-                lang=lang,
-                pop=fmt_pct(kpis["rural_share_population"], lang=lang),
-                ini=fmt_pct(kpis["rural_share_initiatives"], lang=lang),
-            )
-        )
-    return " ".join(parts)
-
-
 def _show_map(
     md: MapData, opts: MapOptions, returned: list[str], center=None, zoom=None
 ) -> dict | None:
@@ -264,7 +186,7 @@ def _in_scope(values: pd.DataFrame, f: Filters) -> pd.DataFrame:
 def render() -> None:
     """The page "Karte"."""
     f = filters.current()
-    k = data.query("kpis", f)
+    k = data.kpis(f)
     kpi_row(k, f.show_events)
     filters.show_if_empty(k)
     level, opts = _controls()
@@ -272,16 +194,16 @@ def render() -> None:
     md = map_data(f, level)
     result = _show_map(md, replace(opts, selected=f.districts), RETURNED, center, zoom)
     _handle_click(result, f)
-    everywhere = replace(f, public_only=True, districts=())
+    everywhere = replace(f, districts=())
     values = {
         lvl: md.areas[0].values
         if lvl == level
-        else data.query("map_area_values", everywhere, lvl)
+        else data.map_area_values(everywhere, lvl)
         for lvl in MAP_LEVELS
     }
     _selection(f, values["district"])
     st.subheader(t("karte.summary"))
-    average = data.query("saxony_average", f)["per_100k"]
+    average = data.saxony_average(f)["per_100k"]
     scoped = {lvl: _in_scope(frame, f) for lvl, frame in values.items()}
     text = summary_text(
         scoped["district"], scoped["municipality"], k, average, language()
@@ -298,7 +220,7 @@ def render_embed() -> None:
     opts = MapOptions(
         indicator=_url_choice("indicator", INDICATORS, "per_100k"),
         lang=language(),
-        assets=_vendor(),
+        assets=map_assets(),
         height=600,
     )
     _show_map(map_data(f, level), opts, [])

@@ -1,4 +1,4 @@
-"""Page "Methodik & Quellen": definitions, data state, sources, licences, demo notice."""
+"""Page "Methodik & Quellen": definitions, data state, sources, licences, demo."""
 
 from __future__ import annotations
 
@@ -13,13 +13,11 @@ ODBL = "[ODbL 1.0](https://opendatacommons.org/licenses/odbl/1-0/)"
 # Attributions are quoted as the licensors require them, in German in both languages.
 SOURCES = (
     ("bkg", DL_DE_BY, "© GeoBasis-DE / BKG 2021 (Daten verändert)"),
-    ("zensus", DL_DE_BY,
-     "Statistische Ämter des Bundes und der Länder, Zensus 2022"),
-    ("gv", DL_DE_BY,
-     "Statistisches Bundesamt (Destatis), GV-ISys, Stand 31.12.2019"),
+    ("zensus", DL_DE_BY, "Statistische Ämter des Bundes und der Länder, Zensus 2022"),
+    ("gv", DL_DE_BY, "Statistisches Bundesamt (Destatis), GV-ISys, Stand 31.12.2019"),
     ("plz", ODBL, "© OpenStreetMap-Mitwirkende (über suche-postleitzahl.org)"),
     ("osm", ODBL, "© OpenStreetMap-Mitwirkende"),
-)  # fmt: skip
+)
 DEFINITIONS = (
     ("ind.per_100k", "met.per_100k"),
     ("ind.lq", "met.lq"),
@@ -42,8 +40,8 @@ def _definitions() -> None:
 def _state() -> None:
     """Build time, counts and dates of the loaded data."""
     st.subheader(t("met.state"))
-    state = data.query("data_state")
-    run = data.query("latest_run") or {}
+    state = data.data_state()
+    run = data.latest_run() or {}
     lines = []
     if run:
         lines.append(
@@ -102,7 +100,7 @@ def _markdown_table(header: list[str], rows: list[tuple]) -> str:
 def _demo() -> None:
     """What the demo data is and how it is marked."""
     st.subheader(t("met.demo"))
-    if data.query("has_demo_rows"):
+    if data.has_demo_rows():
         st.warning(t("met.demo_text"), icon=":material/science:")
     else:
         st.info(t("met.no_demo"))

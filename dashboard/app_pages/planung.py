@@ -10,10 +10,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data, filters, planning
-from dashboard.app_pages.karte import _vendor
-from dashboard.components import show_table
+from dashboard.components import map_assets, show_table
 from dashboard.i18n import fmt_date, fmt_num, fmt_pct, language, t
-from dashboard.maps import AreaLayer, MapData, MapOptions, build_planning_map
+from dashboard.map_data import AreaLayer
+from dashboard.map_style import MapOptions
+from dashboard.planning_map import build_planning_map
 from dashboard.queries import Filters
 
 MAP_KEY = "planung_map"
@@ -24,7 +25,7 @@ TABLE_ROW_PX = 35  # st.dataframe row height: all 13 districts without scrolling
 
 def _settings(f: Filters) -> tuple[planning.PlanSettings, int, dt.date]:
     """The assumption widgets; returns the settings, months and reference date."""
-    latest = data.query("latest_event_date") or dt.date.today()
+    latest = data.latest_event_date() or dt.date.today()
     no_events = not f.show_events
     with st.container(border=True):
         st.markdown(f"**{t('plan.settings')}**")
@@ -34,27 +35,41 @@ def _settings(f: Filters) -> tuple[planning.PlanSettings, int, dt.date]:
         )
         k = cols[1].slider(t("plan.k"), 1, 10, 5, key="plan_k")
         months = cols[2].slider(
-            t("plan.months"), 1, 36, 12, key="plan_months", disabled=no_events,
+            t("plan.months"),
+            1,
+            36,
+            12,
+            key="plan_months",
+            disabled=no_events,
             help=t("plan.months_help"),
-        )  # fmt: skip
+        )
         reference = cols[3].date_input(
-            t("plan.reference"), latest, key="plan_reference", disabled=no_events,
+            t("plan.reference"),
+            latest,
+            key="plan_reference",
+            disabled=no_events,
             format="DD.MM.YYYY" if language() == "de" else "YYYY-MM-DD",
             help=t("plan.reference_help"),
-        )  # fmt: skip
+        )
         # side by side at their own width: equal columns cut the labels short
         row = st.container(horizontal=True, gap="large")
         events_count = row.toggle(
-            t("plan.events_count"), True, key="plan_events_count",
-            disabled=no_events, help=t("plan.events_count_help"),
-        )  # fmt: skip
+            t("plan.events_count"),
+            True,
+            key="plan_events_count",
+            disabled=no_events,
+            help=t("plan.events_count_help"),
+        )
         weighted = row.toggle(
             t("plan.weighted"), False, key="plan_weighted", help=t("plan.weighted_help")
         )
         skip_recent = row.toggle(
-            t("plan.skip_recent"), False, key="plan_skip_recent",
-            disabled=no_events, help=t("plan.skip_recent_help"),
-        )  # fmt: skip
+            t("plan.skip_recent"),
+            False,
+            key="plan_skip_recent",
+            disabled=no_events,
+            help=t("plan.skip_recent_help"),
+        )
     settings = planning.PlanSettings(
         radius_km=float(radius),
         k=int(k),
@@ -72,9 +87,13 @@ def _planned(municipalities: pd.DataFrame) -> tuple[str, ...]:
         row.ags: f"{row.name} ({row.district_name})" for row in ordered.itertuples()
     }
     chosen = st.multiselect(
-        t("plan.planned"), list(names), key="plan_planned", format_func=names.get,
-        placeholder=t("plan.planned_placeholder"), help=t("plan.planned_help"),
-    )  # fmt: skip
+        t("plan.planned"),
+        list(names),
+        key="plan_planned",
+        format_func=names.get,
+        placeholder=t("plan.planned_placeholder"),
+        help=t("plan.planned_help"),
+    )
     return tuple(chosen)
 
 
@@ -105,21 +124,34 @@ def _kpis(result: planning.PlanResult, planned: bool) -> None:
         else None
     )
     cells = [
-        ("plan.kpi.unreached_population", fmt_num(result.unreached_population),
-         pop_delta),
-        ("plan.kpi.unreached_municipalities",
-         t("kpi.of", n=fmt_num(result.unreached_municipalities),
-           total=fmt_num(result.scope_municipalities)), mun_delta),
+        (
+            "plan.kpi.unreached_population",
+            fmt_num(result.unreached_population),
+            pop_delta,
+        ),
+        (
+            "plan.kpi.unreached_municipalities",
+            t(
+                "kpi.of",
+                n=fmt_num(result.unreached_municipalities),
+                total=fmt_num(result.scope_municipalities),
+            ),
+            mun_delta,
+        ),
         ("plan.kpi.share", fmt_pct(share), None),
-    ]  # fmt: skip
+    ]
     if planned:
         cells.append(("plan.kpi.new", fmt_num(result.newly_covered_population), None))
     with st.container(horizontal=True, gap="small"):
         for key, value, delta in cells:
             st.metric(
-                t(key), value, delta=delta, delta_color="inverse", border=True,
+                t(key),
+                value,
+                delta=delta,
+                delta_color="inverse",
+                border=True,
                 width="content",
-            )  # fmt: skip
+            )
 
 
 def _map(
@@ -129,21 +161,11 @@ def _map(
     settings: planning.PlanSettings,
 ) -> None:
     """The white-spot map with initiatives, counted events and the sites."""
-    shown = replace(f, public_only=True, districts=(), degurba=())
+    shown = replace(f, districts=(), degurba=())
     values = result.municipalities.rename(columns={"ags": "key"})
-    md = MapData(
-        areas=[
-            AreaLayer(
-                "municipality", values, data.query("map_geometries", "municipality")
-            )
-        ],
-        context=data.query("map_context"),
-        bounds=data.query("map_bounds"),
-        initiatives=data.query("initiatives_public", shown),
-        events=events,
-        district_outlines=data.query("map_geometries", "district"),
-    )
-    opts = MapOptions(lang=language(), assets=_vendor(), height=MAP_HEIGHT)
+    layer = AreaLayer("municipality", values, data.map_geometries("municipality"))
+    md = replace(data.map_data(shown, (), True, True), areas=[layer], events=events)
+    opts = MapOptions(lang=language(), assets=map_assets(), height=MAP_HEIGHT)
     planned = values[values["key"].isin(settings.planned)].assign(badge="+")
     sites = result.sites.assign(badge=result.sites["rank"].astype(str))
     st_folium(
@@ -171,17 +193,25 @@ def _sites(result: planning.PlanResult, settings: planning.PlanSettings) -> None
     lang = language()
     csv = planning.sites_csv(sites, result.radius_km, lambda k: t(k, lang=lang))
     st.download_button(
-        t("plan.download"), data=csv, file_name=CSV_NAME, mime="text/csv",
-        key="dl_plan_sites", on_click="ignore", icon=":material/download:",
-    )  # fmt: skip
+        t("plan.download"),
+        data=csv,
+        file_name=CSV_NAME,
+        mime="text/csv",
+        key="dl_plan_sites",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 def _tables(result: planning.PlanResult) -> None:
     """Unreached figures by district and by settlement type."""
     districts = result.by_district()
     st.subheader(t("plan.by_district"))
-    show_table(districts, height=TABLE_ROW_PX * (len(districts) + 1) + 3,
-               key="plan_by_district")  # fmt: skip
+    show_table(
+        districts,
+        height=TABLE_ROW_PX * (len(districts) + 1) + 3,
+        key="plan_by_district",
+    )
     st.subheader(t("plan.by_settlement"))
     show_table(result.by_settlement(), key="plan_by_settlement")
 
@@ -189,13 +219,13 @@ def _tables(result: planning.PlanResult) -> None:
 def render() -> None:
     """The page "Planung"."""
     f = filters.current()
-    public = replace(f, public_only=True)
+    public = f
     st.markdown(t("plan.intro"))
     settings, months, reference = _settings(f)
-    municipalities = data.query("planning_municipalities", public)
+    municipalities = data.planning_municipalities(public)
     settings = replace(settings, planned=_planned(municipalities))
-    initiatives = data.query("planning_points", public, "initiative")
-    events = data.query("planning_points", public, "event")
+    initiatives = data.planning_points(public, "initiative")
+    events = data.planning_points(public, "event")
     if not f.show_events:
         events = events.iloc[0:0]
     events = events[planning.event_window(events, reference, months)]
@@ -204,7 +234,7 @@ def render() -> None:
     if f.show_events and events.empty:
         st.caption(t("plan.no_events"))
     _kpis(result, bool(settings.planned))
-    shown = data.query("events_public", replace(public, districts=(), degurba=()))
+    shown = data.events_public(replace(public, districts=(), degurba=()))
     _map(f, result, shown[shown["id"].isin(events["id"])], settings)
     _sites(result, settings)
     _tables(result)

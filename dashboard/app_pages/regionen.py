@@ -39,11 +39,14 @@ def _ranking(f: Filters) -> None:
     """District ranking by the chosen indicator with the Saxony average as a line."""
     st.subheader(t("reg.ranking"))
     indicator = st.radio(
-        t("reg.indicator"), INDICATORS, format_func=labels("ind."),
-        horizontal=True, key="reg_indicator",
-    )  # fmt: skip
-    ranking = data.query("district_ranking", f)
-    average = data.query("saxony_average", f)
+        t("reg.indicator"),
+        INDICATORS,
+        format_func=labels("ind."),
+        horizontal=True,
+        key="reg_indicator",
+    )
+    ranking = data.district_ranking(f)
+    average = data.saxony_average(f)
     reference = {
         "per_100k": average["per_100k"],
         "initiatives": average["initiatives_per_district"],
@@ -56,16 +59,22 @@ def _ranking(f: Filters) -> None:
     decimals = 0 if indicator == "initiatives" else 2
     fig = go.Figure(
         go.Bar(
-            x=frame[indicator], y=frame["name"], orientation="h", marker_color=colours,
+            x=frame[indicator],
+            y=frame["name"],
+            orientation="h",
+            marker_color=colours,
             text=[fmt_num(v, decimals) for v in frame[indicator]],
-            textposition="outside", hovertemplate="%{y}: %{x}<extra></extra>",
+            textposition="outside",
+            hovertemplate="%{y}: %{x}<extra></extra>",
         )
-    )  # fmt: skip
+    )
     fig.add_vline(
-        x=reference, line_dash="dash", line_color="#1f1f1f",
+        x=reference,
+        line_dash="dash",
+        line_color="#1f1f1f",
         annotation_text=f"{t('reg.average')}: {fmt_num(reference, decimals)}",
         annotation_position="top",
-    )  # fmt: skip
+    )
     fig.update_xaxes(title=t(f"ind.{indicator}"))
     _chart(fig, height=460)
     st.caption(t("reg.ranking_note"))
@@ -80,7 +89,7 @@ def _ranking(f: Filters) -> None:
 def _settlement(f: Filters) -> None:
     """Städtisch / mittel / ländlich: shares and rates as grouped bars."""
     st.subheader(t("reg.settlement"))
-    frame = data.query("settlement_comparison", f)
+    frame = data.settlement_comparison(f)
     frame["label"] = [t(f"degurba.{c}") for c in frame["degurba"]]
     measures = {
         "population_share": t("reg.share_population"),
@@ -95,19 +104,29 @@ def _settlement(f: Filters) -> None:
     shares["value"] = shares["value"] * 100
     left, right = st.columns(2)
     fig = px.bar(
-        shares, x="label", y="value", color="measure", barmode="group",
-        color_discrete_sequence=MEASURE_COLOURS, text_auto=".1f",
+        shares,
+        x="label",
+        y="value",
+        color="measure",
+        barmode="group",
+        color_discrete_sequence=MEASURE_COLOURS,
+        text_auto=".1f",
         labels={"label": "", "value": "%", "measure": ""},
-    )  # fmt: skip
+    )
     with left:
         _chart(fig, t("reg.shares"))
     per = frame.melt("label", list(rates), "measure", "value")
     per["measure"] = per["measure"].map(rates)
     fig = px.bar(
-        per, x="label", y="value", color="measure", barmode="group",
-        color_discrete_sequence=MEASURE_COLOURS[1:], text_auto=".2f",
+        per,
+        x="label",
+        y="value",
+        color="measure",
+        barmode="group",
+        color_discrete_sequence=MEASURE_COLOURS[1:],
+        text_auto=".2f",
         labels={"label": "", "value": "", "measure": ""},
-    )  # fmt: skip
+    )
     with right:
         _chart(fig, t("reg.per_100k_title"))
     st.caption(t("reg.settlement_note"))
@@ -118,10 +137,14 @@ def _by_settlement(frame: pd.DataFrame, x: str, y: str) -> go.Figure:
     frame = frame.assign(type=[t(f"degurba.{c}") for c in frame["degurba"]])
     colours = {t(f"degurba.{c}"): colour for c, colour in SETTLEMENT_COLOURS.items()}
     fig = px.bar(
-        frame, x=x, y=y, color="type", color_discrete_map=colours,
+        frame,
+        x=x,
+        y=y,
+        color="type",
+        color_discrete_map=colours,
         category_orders={"type": list(colours), x: sorted(frame[x].unique())},
         labels={x: "", y: t("reg.count"), "type": ""},
-    )  # fmt: skip
+    )
     fig.update_xaxes(type="category")
     return fig
 
@@ -129,8 +152,8 @@ def _by_settlement(frame: pd.DataFrame, x: str, y: str) -> go.Figure:
 def _time(f: Filters) -> None:
     """Initiatives started per year and events per quarter, by settlement type."""
     st.subheader(t("reg.time"))
-    per_year = data.query("initiatives_per_year", f)
-    per_quarter = data.query("events_per_quarter", f)
+    per_year = data.initiatives_per_year(f)
+    per_quarter = data.events_per_quarter(f)
     left, right = st.columns(2)
     with left:
         if per_year.empty:
@@ -151,7 +174,7 @@ def _time(f: Filters) -> None:
 def _new_since(f: Filters) -> None:
     """How coverage changed since a chosen year."""
     st.markdown(f"**{t('reg.new_since')}**")
-    coverage = data.query("coverage_by_year", f)
+    coverage = data.coverage_by_year(f)
     if len(coverage) < 2:
         st.info(t("reg.no_time"))
         return
@@ -165,10 +188,13 @@ def _new_since(f: Filters) -> None:
     for col, key, label in zip(
         cols,
         ("municipalities_reached", "districts_reached", "population_reached"),
-        (t("kpi.municipalities_reached"), t("reg.districts_reached"),
-         t("kpi.population_reached")),
+        (
+            t("kpi.municipalities_reached"),
+            t("reg.districts_reached"),
+            t("kpi.population_reached"),
+        ),
         strict=True,
-    ):  # fmt: skip
+    ):
         col.metric(
             label,
             fmt_num(now[key]),
@@ -178,13 +204,16 @@ def _new_since(f: Filters) -> None:
             help=f"{t('reg.until', year=since)} → {t('reg.until', year=years[-1])}",
         )
     fig = px.line(
-        coverage, x="year", y="municipalities_reached", markers=True,
+        coverage,
+        x="year",
+        y="municipalities_reached",
+        markers=True,
         labels={"year": t("reg.year"), "municipalities_reached": ""},
-    )  # fmt: skip
+    )
     fig.update_xaxes(dtick=1)
     fig.add_vline(x=since, line_dash="dot", line_color=HIGHLIGHT)
     _chart(fig, t("reg.coverage_chart"), 300)
-    new = data.query("newly_reached", f, since)
+    new = data.newly_reached(f, since)
     st.caption(f"{t('reg.newly_reached', year=since)} · {t('reg.unknown_years')}")
     if new.empty:
         st.info(t("reg.none_new", year=since))
@@ -204,16 +233,19 @@ def _profile_value(metric: str, value: float | None) -> str:
 def _profile(f: Filters) -> None:
     """One district's key figures next to Saxony's, and its municipalities."""
     st.subheader(t("reg.profile"))
-    districts = data.query("districts")
+    districts = data.districts()
     names = dict(zip(districts["ars"], districts["name"], strict=True))
     # default: the chosen district, else the one furthest behind
-    ranking = data.query("district_ranking", f)
+    ranking = data.district_ranking(f)
     default = f.districts[0] if f.districts else ranking["ars"].iloc[-1]
     ars = st.selectbox(
-        t("reg.choose_district"), list(names), index=list(names).index(default),
-        format_func=names.get, key="reg_profile",
-    )  # fmt: skip
-    profile = data.query("region_profile", f, ars)
+        t("reg.choose_district"),
+        list(names),
+        index=list(names).index(default),
+        format_func=names.get,
+        key="reg_profile",
+    )
+    profile = data.region_profile(f, ars)
     table = pd.DataFrame(
         {
             t("col.metric"): [
@@ -230,7 +262,7 @@ def _profile(f: Filters) -> None:
         }
     )
     st.dataframe(table, hide_index=True, width=720, height=35 * (len(table) + 1) + 3)
-    stats = data.query("municipality_statistics", replace(f, districts=(ars,)))
+    stats = data.municipality_statistics(replace(f, districts=(ars,)))
     columns = ["name", "degurba_label", "population", "initiatives", "events"]
     columns += ["participants", "per_100k", "lq"]
     st.caption(t("reg.profile_municipalities", district=names[ars]))
@@ -244,7 +276,7 @@ def _profile(f: Filters) -> None:
 def render() -> None:
     """Lay out the page."""
     f = filters.current()
-    k = data.query("kpis", f)
+    k = data.kpis(f)
     kpi_row(k, f.show_events)
     if filters.show_if_empty(k):
         return

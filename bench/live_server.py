@@ -1,11 +1,13 @@
 """A real `streamlit run` of the app on a free loopback port, and browser helpers.
 
-The server process comes from ``deploy.replicas`` (shared with the deployment
-and ``bench/``). Playwright is imported only where a browser is used.
+Shared by the browser tests and the benchmarks (bench/ must not import tests/);
+the server process comes from ``deploy.replicas``. Playwright is imported only
+where a browser is used.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -19,13 +21,20 @@ from deploy.replicas import start_replica, stop, wait_healthy
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("SINN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 LOCAL_SCHEMES = {"data", "blob", "about", "file"}
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+# Elements of a rerun still in flight: skeletons and stale (greyed) blocks.
+BUSY = "[data-testid='stSkeleton'], [data-stale='true'], [data-testid='stSpinner']"
 TIMEOUT_MS = 60_000
 
 
@@ -82,10 +91,13 @@ class Recorder:
 
 
 def settle(page) -> None:
-    """Wait until the Streamlit script run is over and the elements have drawn."""
+    """Wait until the script run is over, nothing is stale and a frame has painted."""
     page.wait_for_selector(IDLE)
-    # Charts, data grids and components paint after the run has finished.
-    page.wait_for_timeout(1_500)
+    page.wait_for_function(f"() => !document.querySelector({json.dumps(BUSY)})")
+    # Charts, data grids and components paint after the run: two animation frames.
+    page.evaluate(
+        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    )
 
 
 def wait_for_map(page, shapes: int):

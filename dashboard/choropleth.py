@@ -1,0 +1,340 @@
+"""The choropleth map: areas by class, borders, clustered markers, legends.
+
+No Streamlit here: the live page, the embed view and the static export all call
+``build_map`` with ``dashboard.map_data.MapData``. Text reaches the browser only
+escaped (templates with autoescape, ``esc`` for tooltips).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+import folium
+import pandas as pd
+from folium.map import CustomPane
+from folium.plugins import FastMarkerCluster
+
+from dashboard.assets import self_host
+from dashboard.classification import Classification, classify
+from dashboard.legends import legend_html, marker_legend_html, number
+from dashboard.map_controls import Attribution, HtmlControl, LegendSwitch, MetricScale
+from dashboard.map_data import AreaLayer, MapData
+from dashboard.map_style import (
+    BKG_ZENSUS,
+    DECIMALS,
+    DISTRICT_STYLE,
+    EVENT_COLOUR,
+    LAND_STYLE,
+    NO_DATA,
+    OSM_ATTRIBUTION,
+    OSM_TILES,
+    OUTLINE_PANE,
+    PALETTES,
+    SAXONY_STYLE,
+    SELECTED_STYLE,
+    THEME_COLOURS,
+    MapOptions,
+    check_colour,
+    theme_colour,
+    validate,
+)
+from dashboard.markup import esc, missing, render
+from dashboard.popups import event_popup, initiative_popup
+from dashboard.texts import t
+
+__all__ = ["build_map", "classification_for"]
+
+# Rows: [lat, lon, colour, popup HTML (escaped), title (plain text)].
+_MARKER_JS = """function (row) {
+    var icon = L.divIcon({className: 'sinn-marker',
+        html: '<span class="%s" style="background:' + row[2] + '"></span>',
+        iconSize: [16, 16], iconAnchor: [8, 8], popupAnchor: [0, -8]});
+    var marker = L.marker([row[0], row[1]], {icon: icon, title: row[4],
+        keyboard: true, riseOnHover: true});
+    marker.bindPopup(row[3], {maxWidth: 280});
+    return marker;
+}"""
+_EVENT_CLUSTER_JS = """function (cluster) {
+    return L.divIcon({html: '<div><span>' + cluster.getChildCount() + '</span></div>',
+        className: 'marker-cluster sinn-event-cluster', iconSize: [36, 36]});
+}"""
+
+
+def classification_for(values: pd.DataFrame, opts: MapOptions) -> Classification:
+    """Classes of the indicator over the areas inside the filter scope."""
+    shown = values.loc[values["in_filter"].astype(bool), opts.indicator]
+    if opts.indicator == "lq":
+        return classify(shown, opts.scheme, opts.k, centre=1.0, zero_class=True)
+    return classify(
+        shown,
+        opts.scheme,
+        opts.k,
+        palette=PALETTES[opts.indicator],
+        zero_class=opts.indicator != "nearest_km",
+    )
+
+
+def _feature_collection(
+    layer: AreaLayer, opts: MapOptions, cls: Classification
+) -> tuple[dict, dict[str, str]]:
+    """GeoJSON with escaped tooltip properties, and the fill colour per key."""
+    lang, digits = opts.lang, DECIMALS[opts.indicator]
+    features, fills = [], {}
+    for row in layer.values.to_dict("records"):
+        key = row["key"]
+        inside = bool(row["in_filter"])
+        fills[key] = cls.colour(row[opts.indicator]) if inside else NO_DATA
+        settlement = row["settlement"]
+        if layer.level == "district":
+            settlement = t(f"kind.{settlement}", lang)
+        elif not missing(row.get("degurba")):
+            settlement = t(f"degurba.{int(row['degurba'])}", lang)
+        value = number(row[opts.indicator], digits, lang)
+        features.append(
+            area_feature(layer, row, lang, value=value, settlement=settlement)
+        )
+    return {"type": "FeatureCollection", "features": features}, fills
+
+
+def area_feature(layer: AreaLayer, row: dict, lang: str, **texts: object) -> dict:
+    """GeoJSON feature of one area: key facts and ``texts``, all escaped."""
+    key = row["key"]
+    properties = {
+        "key": key,
+        "ars": row["district_ars"],
+        "name": esc(row["name"]),
+        "population": esc(number(row["population"], 0, lang)),
+    }
+    properties |= {name: esc(text) for name, text in texts.items()}
+    return {
+        "type": "Feature",
+        "id": key,
+        "geometry": json.loads(layer.geometries[key]),
+        "properties": properties,
+    }
+
+
+def _area_layer(
+    layer: AreaLayer, opts: MapOptions, cls: Classification, show: bool
+) -> folium.GeoJson:
+    """The choropleth GeoJSON layer with tooltip and hover highlight."""
+    data, fills = _feature_collection(layer, opts, cls)
+    lang = opts.lang
+    kind_label = "col.kind" if layer.level == "district" else "col.degurba_label"
+    aliases = {
+        "name": t(f"map.level.{layer.level}.one", lang),
+        "value": t(f"map.legend.{opts.indicator}", lang),
+        "population": t("col.population", lang),
+        "settlement": t(kind_label, lang),
+    }
+    return filled_layer(data, fills, aliases, layer.level, lang, show)
+
+
+def filled_layer(
+    data: dict,
+    fills: dict[str, str],
+    aliases: dict[str, str],
+    level: str,
+    lang: str,
+    show: bool = True,
+) -> folium.GeoJson:
+    """Filled areas (colour per feature id) with an escaped tooltip and highlight.
+
+    ``aliases`` maps tooltip property names to their (unescaped) labels.
+    """
+    weight = 0.4 if level == "municipality" else 1.2
+
+    def style(feature: dict) -> dict:
+        return {
+            "fillColor": fills[feature["id"]],
+            "fillOpacity": 0.85,
+            "color": "#ffffff",
+            "weight": weight,
+        }
+
+    tooltip = folium.GeoJsonTooltip(
+        fields=list(aliases),
+        aliases=[esc(label) for label in aliases.values()],
+        sticky=True,
+    )
+    return folium.GeoJson(
+        data,
+        name=t(f"map.level.{level}", lang),
+        style_function=style,
+        highlight_function=lambda _f: {"weight": 3, "color": "#1f1f1f"},
+        tooltip=tooltip,
+        zoom_on_click=False,
+        overlay=False,
+        control=True,
+        show=show,
+    )
+
+
+def _outline(
+    geometries: list[dict], style: dict, pane: str = "overlayPane"
+) -> folium.GeoJson:
+    """A non-interactive GeoJSON layer of bare geometries (no tooltip, no click)."""
+    return folium.GeoJson(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": g, "properties": {}} for g in geometries
+            ],
+        },
+        style_function=lambda _f: style,
+        interactive=False,
+        control=False,
+        pane=pane,
+    )
+
+
+def _selected_geometries(data: MapData, selected: Sequence[str]) -> list[dict]:
+    """Geometries of the selected districts (from the outlines or a district layer)."""
+    districts = data.district_outlines or next(
+        (a.geometries for a in data.areas if a.level == "district"), {}
+    )
+    return [json.loads(districts[k]) for k in selected if k in districts]
+
+
+def _context(data: MapData, kind: str) -> list[dict]:
+    """Context geometries of one kind ('land' or 'saxony')."""
+    return [json.loads(g) for k, _name, g in data.context if k == kind]
+
+
+def _marker_rows(
+    frame: pd.DataFrame,
+    popup: Callable[[dict, str], str],
+    colour: Callable[[dict], str],
+    lang: str,
+) -> list[list]:
+    """[lat, lon, colour, popup HTML, title] per row with coordinates."""
+    rows = []
+    for row in frame.to_dict("records"):
+        if pd.isna(row.get("lat")) or pd.isna(row.get("lon")):
+            continue
+        fill = check_colour(colour(row))
+        title = "" if pd.isna(row.get("name")) else str(row["name"])
+        rows.append(
+            [float(row["lat"]), float(row["lon"]), fill, popup(row, lang), title]
+        )
+    return rows
+
+
+def add_markers(m: folium.Map, data: MapData, lang: str) -> None:
+    """Clustered initiative dots (colour = theme) and event squares, plus legend."""
+    themes: list[str] = []
+    if data.initiatives is not None and not data.initiatives.empty:
+        rows = _marker_rows(
+            data.initiatives,
+            initiative_popup,
+            lambda r: theme_colour(r.get("theme")),
+            lang,
+        )
+        FastMarkerCluster(
+            rows,
+            callback=_MARKER_JS % "sinn-dot",
+            name=t("kind.initiative", lang),
+            maxClusterRadius=45,
+            showCoverageOnHover=False,
+            spiderfyOnMaxZoom=True,
+        ).add_to(m)
+        present = set(data.initiatives["theme"].dropna())
+        themes = [th for th in THEME_COLOURS if th in present]
+        themes += sorted(present - set(THEME_COLOURS))
+    with_events = data.events is not None and not data.events.empty
+    if with_events:
+        rows = _marker_rows(data.events, event_popup, lambda _r: EVENT_COLOUR, lang)
+        FastMarkerCluster(
+            rows,
+            callback=_MARKER_JS % "sinn-square",
+            name=t("kind.event", lang),
+            icon_create_function=_EVENT_CLUSTER_JS,
+            maxClusterRadius=35,
+            showCoverageOnHover=False,
+            spiderfyOnMaxZoom=True,
+        ).add_to(m)
+    if themes or with_events:
+        legend = marker_legend_html(themes, with_events, lang)
+        HtmlControl(legend, "topright").add_to(m)
+
+
+def base_map(data: MapData, opts: MapOptions) -> folium.Map:
+    """An empty map with the house CSS and the chosen background."""
+    m = folium.Map(
+        location=[51.05, 13.35],
+        zoom_start=8,
+        tiles=None,
+        maxZoom=18,  # no tile layer -> markercluster needs the map's maxZoom
+        minZoom=6,
+        zoomSnap=0.25,
+        height=opts.height,
+        control_scale=False,
+    )
+    # The house CSS is a served asset like Leaflet's (inlined in the export).
+    m.default_css = [*m.default_css, ("sinn_css", "sinn.css")]
+    if opts.basemap == "osm":
+        folium.TileLayer(
+            OSM_TILES,
+            attr=OSM_ATTRIBUTION,
+            name="OpenStreetMap",
+            max_zoom=18,
+            control=False,
+        ).add_to(m)
+    if opts.basemap == "none":
+        _outline(_context(data, "land"), LAND_STYLE).add_to(m)
+    return m
+
+
+def add_borders(m: folium.Map, data: MapData, selected: Sequence[str] = ()) -> None:
+    """District and Saxony borders (and selected districts) above the areas."""
+    # Borders live in a pane above the areas, so switching the area layer (static
+    # export) cannot bury them; the pane ignores the mouse, clicks reach the areas.
+    CustomPane(OUTLINE_PANE, z_index=450, pointer_events=False).add_to(m)
+    if data.district_outlines:
+        borders = [json.loads(g) for g in data.district_outlines.values()]
+        _outline(borders, DISTRICT_STYLE, OUTLINE_PANE).add_to(m)
+    _outline(_context(data, "saxony"), SAXONY_STYLE, OUTLINE_PANE).add_to(m)
+    chosen = _selected_geometries(data, selected)
+    if chosen:
+        _outline(chosen, SELECTED_STYLE, OUTLINE_PANE).add_to(m)
+
+
+def add_credits(m: folium.Map, opts: MapOptions) -> None:
+    """Data attribution, metric scale bar and the optional notice."""
+    Attribution(BKG_ZENSUS).add_to(m)
+    MetricScale().add_to(m)
+    if opts.notice:
+        notice = render("notice.html", notice=opts.notice)
+        HtmlControl(notice, "topleft").add_to(m)
+
+
+def build_map(data: MapData, opts: MapOptions) -> folium.Map:
+    """The complete folium map: background, choropleth(s), markers, legends.
+
+    The first area layer is shown; with several, a layer control switches
+    between them and their legends. With ``basemap="none"`` and self-hosted
+    assets the page requests nothing from any other host.
+    """
+    validate(opts)
+    if not data.areas:
+        raise ValueError("data.areas must hold at least one AreaLayer")
+    m = base_map(data, opts)
+    for i, layer in enumerate(data.areas):
+        cls = classification_for(layer.values, opts)
+        _area_layer(layer, opts, cls, show=i == 0).add_to(m)
+        outside = not layer.values["in_filter"].astype(bool).all()
+        name = (
+            t(f"map.level.{layer.level}", lang=opts.lang) if len(data.areas) > 1 else ""
+        )
+        HtmlControl(
+            legend_html(cls, opts, layer.level, outside), "bottomright", name
+        ).add_to(m)
+    add_borders(m, data, opts.selected)
+    add_markers(m, data, opts.lang)
+    add_credits(m, opts)
+    if len(data.areas) > 1:
+        folium.LayerControl(collapsed=False, position="topright").add_to(m)
+        LegendSwitch(t(f"map.level.{data.areas[0].level}", lang=opts.lang)).add_to(m)
+    m.fit_bounds(data.bounds)
+    return self_host(m, opts.assets)
