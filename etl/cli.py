@@ -30,6 +30,19 @@ def _parser() -> argparse.ArgumentParser:
         "--initiatives", type=Path, nargs="+", default=[], metavar="FILE"
     )
     build.add_argument("--events", type=Path, nargs="+", default=[], metavar="FILE")
+    build.add_argument(
+        "--operations",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="EU lists of operations (Liste der Vorhaben), CSV or XLSX",
+    )
+    build.add_argument(
+        "--fund",
+        choices=["ESF", "ERDF", "ESF Plus"],
+        help="fund of the --operations lists (default: from the file name)",
+    )
     build.add_argument("--db", type=Path, help="database path (default SINN_DB)")
     build.add_argument(
         "--raw", type=Path, help="reference data folder (default data/raw)"
@@ -129,12 +142,20 @@ def _build(args: argparse.Namespace) -> int:
     from etl.publish import BuildLocked
 
     raw = args.raw or config.raw_dir()
-    if _missing_files([*args.initiatives, *args.events]) or _reference_missing(raw):
+    inputs = [*args.initiatives, *args.events, *args.operations]
+    if _missing_files(inputs) or _reference_missing(raw):
         return 2
     options = ImportOptions(args.columns, args.sheet, args.allow_empty)
     try:
         summary = build(
-            args.db, args.demo, args.initiatives, args.events, raw, options=options
+            args.db,
+            args.demo,
+            args.initiatives,
+            args.events,
+            raw,
+            args.operations,
+            args.fund,
+            options=options,
         )
     except (InputError, CheckFailed, BuildLocked, duckdb.Error, OSError) as exc:
         print(

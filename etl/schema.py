@@ -95,6 +95,128 @@ EVENT_ALIASES: dict[str, tuple[str, ...]] = {
 #: Fields that place a row on their own (lat and lon count only together).
 LOCATING_FIELDS = ("ags", "postal_code", "city", "municipality")
 
+# EU list of operations (Reg. (EU) 1303/2013 Annex XII; 2021/1060 Art. 49(3)).
+OPERATION_ALIASES: dict[str, tuple[str, ...]] = {
+    "beneficiary": (
+        "beneficiary",
+        "name des begünstigten",
+        "name des beguenstigten",
+        "begünstigter",
+        "beguenstigter",
+        "name of beneficiary",
+        "beneficiary name",
+        "zuwendungsempfänger",
+        "name des begünstigten (nur juristische personen)",
+    ),
+    "name": (
+        "operation_name",
+        "bezeichnung des vorhabens",
+        "name des vorhabens",
+        "vorhaben",
+        "vorhabenbezeichnung",
+        "operation name",
+        "name of operation",
+        "projektname",
+        "projekttitel",
+    ),
+    "summary": (
+        "summary",
+        "zusammenfassung des vorhabens",
+        "zusammenfassung",
+        "kurzbeschreibung",
+        "operation summary",
+        "vorhabenbeschreibung",
+        "zweck des vorhabens und seine erwarteten oder tatsächlichen ergebnisse",
+        "zweck des vorhabens",
+    ),
+    "start_date": (
+        "start_date",
+        "datum des beginns des vorhabens",
+        "beginn des vorhabens",
+        "datum des beginns",
+        "beginn",
+        "startdatum",
+        "operation start date",
+    ),
+    "end_date": (
+        "end_date",
+        "datum des endes des vorhabens",
+        "ende des vorhabens",
+        "datum des endes",
+        "voraussichtliches datum des abschlusses",
+        "voraussichtliches datum des abschlusses oder tatsächliches datum "
+        "des abschlusses",
+        "datum des abschlusses",
+        "ende",
+        "enddatum",
+        "operation end date",
+    ),
+    "eligible_eur": (
+        "eligible_eur",
+        "gesamtbetrag der förderfähigen ausgaben des vorhabens",
+        "gesamtbetrag der förderfähigen ausgaben",
+        "gesamtbetrag der foerderfaehigen ausgaben des vorhabens",
+        "förderfähige gesamtkosten",
+        "förderfähige ausgaben",
+        "gesamtkosten des vorhabens",
+        "total eligible expenditure",
+        "total eligible cost",
+        "gesamtkosten",
+    ),
+    "eu_rate": (
+        "eu_rate",
+        "unions-kofinanzierungssatz pro prioritätsachse",
+        "unions-kofinanzierungssatz",
+        "kofinanzierungssatz der union",
+        "eu-kofinanzierungssatz",
+        "kofinanzierungssatz",
+        "union co-financing rate",
+    ),
+    "place": (
+        "place",
+        "durchführungsort des vorhabens",
+        "durchführungsort",
+        "durchfuehrungsort des vorhabens",
+        "durchfuehrungsort",
+        "standort des vorhabens",
+        "ort des vorhabens",
+        "location of operation",
+        "standortindikator oder georeferenzierung für den standort",
+        "standortindikator",
+        "standort",
+        "gemeinde",
+        "ort",
+    ),
+    "postal_code": (
+        "postal_code",
+        "postleitzahl des vorhabens",
+        "postleitzahl",
+        "plz",
+        "operation postcode",
+    ),
+    "district": (
+        "district",
+        "landkreis",
+        "kreis",
+        "landkreis/kreisfreie stadt",
+        "nuts 3",
+        "nuts-3",
+    ),
+    "country": ("country", "land", "staat"),
+    "category": (
+        "category",
+        "bezeichnung der interventionskategorie für das vorhaben",
+        "interventionskategorie",
+        "bezeichnung der interventionskategorie",
+        "category of intervention",
+    ),
+    "guideline": ("guideline", "förderrichtlinie", "foerderrichtlinie", "richtlinie"),
+    "item": ("item", "fördergegenstand", "foerdergegenstand"),
+    "fund": ("fund", "fonds", "eu-fonds", "betroffener fonds"),
+}
+OPERATION_FUNDS = ("ESF", "ERDF", "ESF Plus")
+OPERATION_PRECISIONS = ("municipality", "district", "state")
+
 REJECT_REASONS = (
     "missing_name", "no_location", "outside_saxony", "ambiguous_postal_code",
     "ambiguous_municipality", "duplicate_id", "unparseable_value",
@@ -207,6 +329,20 @@ TABLE_DDL: dict[str, str] = {
             partner VARCHAR NOT NULL, partner_raw VARCHAR,
             theme VARCHAR NOT NULL, theme_raw VARCHAR, initiative_id VARCHAR,
             {_LOCATION_DDL})""",
+    "operations": """
+        CREATE TABLE operations (
+            operation_id VARCHAR NOT NULL, name VARCHAR, beneficiary VARCHAR,
+            summary VARCHAR, start_date DATE, end_date DATE,
+            eligible_eur DECIMAL(18,2) NOT NULL, eu_rate DOUBLE, category VARCHAR,
+            guideline VARCHAR, item VARCHAR, fund VARCHAR NOT NULL, place_raw VARCHAR,
+            district_raw VARCHAR, ags VARCHAR, district_ars VARCHAR,
+            location_precision VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
+            row_number BIGINT NOT NULL)""",
+    "operation_sources": """
+        CREATE TABLE operation_sources (
+            source_file VARCHAR NOT NULL, fund VARCHAR NOT NULL, programme VARCHAR,
+            as_of DATE, citation VARCHAR NOT NULL, rows BIGINT NOT NULL,
+            sha256 VARCHAR NOT NULL)""",
     "rejects": """
         CREATE TABLE rejects (
             kind VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
