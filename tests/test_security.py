@@ -54,7 +54,7 @@ PUBLIC_CONTACT_ROW = "Zz-Kontakt-Oeffentlich"
 TABLES = ("initiatives", "events", "rejects", "etl_runs", "municipalities",
           "districts", "municipality_stats", "district_stats")  # fmt: skip
 #: Page scripts as AppTest opens them; Planung once it exists.
-PAGES = ["karte", "regionen", "daten", "methodik"] + (
+PAGES = ["karte", "regionen", "daten", "methodik", "foerderung"] + (
     ["planung"] if (ROOT / "dashboard" / "app_pages" / "planung.py").exists() else []
 )
 SPREADSHEET_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
