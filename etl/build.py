@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import aggregate, checks, importer, marts, publish
+from etl import aggregate, checks, importer, ingest, marts, publish
 from etl.headers import load_column_map
 from etl.macros import install_macros
 from etl.operations import ESF_LIST, import_operations
@@ -60,7 +60,9 @@ class RunSummary:
         ]
         lines += [
             f"  input {i['kind']:<10} {Path(i['path']).name}: {i['rows']} rows, "
-            f"{i.get('accepted', 0)} accepted" + (" (demo)" if i.get("demo") else "")
+            f"{i.get('accepted', 0)} accepted"
+            + (" (demo)" if i.get("demo") else "")
+            + "".join(f"\n    note: {n}" for n in i.get("notes", ()))
             for i in self.inputs
         ]
         lines += [f"  note: {note}" for note in self.notes]
@@ -226,14 +228,25 @@ def _import(
                 con, kind, path, order, is_demo, workdir, columns, options.sheet
             )
             staged.append(result)
-            summary.inputs.append({"kind": kind, "path": str(path), "rows": result.rows,
-                                   "demo": is_demo})  # fmt: skip
+            summary.inputs.append(
+                {
+                    "kind": kind,
+                    "path": str(path),
+                    "rows": result.rows,
+                    "demo": is_demo,
+                    "notes": ingest.notes(con, result.table),
+                }
+            )
             summary.rows_read += result.rows
     publish.pause_point("import")
+    # Reader-level rejects (ragged rows, stray bytes) are in rejects already.
     staged_rows = sum(
         con.execute(
             f"SELECT count(*) FROM {importer.staged_relation(kind)}"
         ).fetchone()[0]
+        + con.execute("SELECT count(*) FROM rejects WHERE kind = ?", [kind]).fetchone()[
+            0
+        ]
         for kind in importer.KINDS
     )
     with _timed(summary, "validate_geocode"):

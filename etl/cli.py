@@ -93,6 +93,10 @@ def _reference_missing(raw: Path) -> bool:
 
 def _missing_files(paths: list[Path]) -> bool:
     """Print an error and return True when an input path is not a file."""
+    folders = [p for p in paths if p.is_dir()]
+    if folders:
+        print(f"error: {folders[0]}: is a directory, not a file", file=sys.stderr)
+        return True
     missing = [p for p in paths if not p.is_file()]
     if missing:
         print(

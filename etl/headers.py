@@ -29,6 +29,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "initiative": INITIATIVE_ALIASES,
     "event": EVENT_ALIASES,
 }
+#: Every field of every kind, to find a header row before the kind is known.
+ALL_ALIASES = {k: v for aliases in ALIASES.values() for k, v in aliases.items()}
 #: Key of the column map listing headers kept as extra data on purpose.
 KEEP_KEY = "extra"
 # Words that mark a header as being about visibility (on the folded, spaced text).

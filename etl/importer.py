@@ -18,7 +18,7 @@ import pandas as pd
 
 from etl import geocode, ingest
 from etl.headers import ALIASES as _ALIASES
-from etl.headers import ColumnMap, HeaderMap, check_headers, map_headers
+from etl.headers import ALL_ALIASES, ColumnMap, HeaderMap, check_headers, map_headers
 from etl.schema import (
     EVENT_TYPE_SYNONYMS,
     PARTNER_SYNONYMS,
@@ -205,11 +205,7 @@ def read_source(
 
     Without ``kind`` the reader looks for headers of any kind.
     """
-    aliases = (
-        _ALIASES[kind]
-        if kind
-        else {k: v for a in _ALIASES.values() for k, v in a.items()}
-    )
+    aliases = _ALIASES[kind] if kind else ALL_ALIASES
     return ingest.read_input(con, path, workdir, aliases, sheet=sheet)
 
 
@@ -246,7 +242,9 @@ def stage_table(
     src = _source(con, table)
     refs, alias = src.refs, src.alias
     mapping = map_headers(src.headers, kind, columns)
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    # Rows the reader could not parse go to rejects now; they still count as read.
+    unparsed = ingest.store_rejects(con, table, kind, path.name)
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + unparsed
     if src.headers or rows:
         check_headers(mapping, kind, path.name, columns)
     visibility = mapping.fields.get("public")
@@ -272,7 +270,7 @@ def stage_table(
         [file_order, file_order, path.name, is_demo, not checkbox, *extra_keys],
     )
     return InputResult(
-        kind, str(path), rows, int(file_order), table, mapping, visibility
+        kind, str(path), rows, int(file_order), table, mapping, visibility, unparsed
     )
 
 
@@ -374,7 +372,7 @@ def process(
     geocode.geocode(con, validated, located)
     _accept(con, kind, validated, located)
     for result in (r for r in staged if r.kind == kind):
-        result.rejected = _reject(con, result, validated, located)
+        result.rejected += _reject(con, result, validated, located)
         con.execute(f"DROP TABLE {result.table}")
     con.execute(
         f"DROP TABLE {validated}; DROP TABLE {located}; "

@@ -8,8 +8,9 @@ from pathlib import Path
 import openpyxl
 
 from etl import importer, ingest
-from etl.headers import ALIASES, ColumnMap, HeaderError
+from etl.headers import ALIASES, ALL_ALIASES, ColumnMap, HeaderError
 from etl.macros import install_macros
+from etl.readers import text
 from etl.reference import build_reference
 from etl.schema import header_score
 from sinn.db import connect
@@ -28,16 +29,13 @@ def guess_kind(headers: list[str]) -> str:
     return "event" if header_score(headers, event_only) else "initiative"
 
 
-def _file_lines(path: Path, sheet: str | None) -> list[str]:
-    """Format, encoding, delimiter and sheets of ``path``."""
+def _file_lines(path: Path, sheet: str | None, workdir: Path) -> list[str]:
+    """Format, encoding and delimiter (CSV) or sheets (XLSX) of ``path``."""
     fmt = ingest.detect_format(path)
     lines = [f"file: {path}", f"format: {fmt}"]
     if fmt == "csv":
-        encoding = ingest.detect_encoding(path)
-        with path.open(encoding=encoding, errors="replace", newline="") as fh:
-            sample = fh.read(64 * 1024)
-        delimiter = ingest.detect_delimiter(sample) if sample.strip() else "-"
-        lines += [f"encoding: {encoding}", f"delimiter: {delimiter!r}"]
+        found = text.sniff(path, workdir, ALL_ALIASES)
+        lines += [f"{key}: {value}" for key, value in found.items()]
     elif fmt == "xlsx":
         book = openpyxl.load_workbook(path, read_only=True)
         try:
@@ -49,9 +47,8 @@ def _file_lines(path: Path, sheet: str | None) -> list[str]:
         finally:
             book.close()
         lines.append(f"sheets: {', '.join(sheets)}")
-        lines.append(
-            f"sheet read: {sheet or 'chosen by the reader (--sheet overrides)'}"
-        )
+        if sheet:
+            lines.append(f"sheet read: {sheet} (--sheet)")
     return lines
 
 
@@ -63,13 +60,14 @@ def inspect_file(
     kind: str | None = None,
 ) -> tuple[list[str], bool]:
     """Report lines for ``path`` and whether it would be imported."""
-    lines = _file_lines(path, sheet)
     with connect() as con, tempfile.TemporaryDirectory() as work:
+        lines = _file_lines(path, sheet, Path(work))
         install_macros(con)
         build_reference(con, raw)
         importer.prepare(con)
         table = importer.read_source(con, path, Path(work), sheet)
         kind = kind or guess_kind(importer.source_headers(con, table))
+        lines += [f"reader: {note}" for note in ingest.notes(con, table)]
         lines.append(f"kind: {kind}")
         try:
             result = importer.stage_table(con, kind, path, table, 1, False, columns)

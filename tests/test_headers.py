@@ -456,7 +456,7 @@ def test_inspect_shows_mapping_and_geocoding_without_building(tmp_path):
     )
     done = run_cli("inspect", str(csv_src), "--kind", "event")
     assert done.returncode == 1
-    assert "encoding: cp1252" in done.stdout and "delimiter: ';'" in done.stdout
+    assert "encoding: Windows-1252" in done.stdout and "delimiter: ';'" in done.stdout
     assert "  'Eventtitel' -> extra (kept as data)" in done.stdout
     assert "name: not found; closest header 'Eventtitel'" in done.stdout
 
@@ -501,7 +501,9 @@ def test_sheet_option_selects_the_data_sheet(tmp_path):
         options=ImportOptions(sheet="Daten"),
     )
     assert summary.accepted["events"] == 13
-    with pytest.raises(ValueError, match="Worksheet named 'Fehlt' not found"):
+    with pytest.raises(
+        ValueError, match="ev.xlsx: no sheet 'Fehlt'; sheets: Hinweis, Daten"
+    ):
         build(
             tmp_path / "db.duckdb",
             events=[src],
