@@ -22,7 +22,10 @@ import folium
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 
+from dashboard.shared_geometry import GEOMETRY_KEY
+
 __all__ = [
+    "GEO_DIR",
     "VENDOR_DIR",
     "ensure_vendor",
     "inline_bundle",
@@ -30,9 +33,13 @@ __all__ = [
     "served_urls",
 ]
 
-VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor"
-#: URL of ``dashboard/static/vendor`` under Streamlit's static file serving.
-SERVED_BASE = "/app/static/vendor"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+VENDOR_DIR = STATIC_DIR / "vendor"
+#: Generated map geometry (``dashboard.geometry``), also git-ignored.
+GEO_DIR = STATIC_DIR / "geo"
+#: URL of ``dashboard/static`` under Streamlit's static file serving.
+SERVED_STATIC = "/app/static"
+SERVED_BASE = f"{SERVED_STATIC}/vendor"
 
 
 @dataclass(frozen=True)
@@ -150,8 +157,11 @@ def _elements(root: branca.element.Element):
 def _relink(links: list[tuple[str, str]], urls: dict[str, str] | None) -> list:
     """Replace CDN links by local URLs (or drop them when inlining)."""
     out = []
-    for key, _url in links:
+    for key, url in links:
         if key in _UNUSED:
+            continue
+        if key.startswith(GEOMETRY_KEY):  # already one of our own files
+            out.append((key, url))
             continue
         if key not in _BY_KEY:
             raise ValueError(f"no self-hosted asset for folium resource {key!r}")
