@@ -18,6 +18,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import brotli
 import duckdb
 
 from dashboard import queries as q
@@ -67,9 +68,19 @@ def marker_script(con: duckdb.DuckDBPyConnection, lang: str) -> str:
 
 
 def write_compressed(path: Path, payload: bytes) -> None:
-    """``path`` and its gzip sibling ``path.gz`` (for servers that serve it)."""
-    atomic_write(path, payload)
-    atomic_write(path.with_name(path.name + ".gz"), gzip.compress(payload, 9, mtime=0))
+    """``path`` and its ``.gz`` and ``.br`` siblings (for servers that serve them).
+
+    Readable by all (a web server often runs as another user).
+    """
+    siblings = {
+        "": payload,
+        ".gz": gzip.compress(payload, 9, mtime=0),
+        ".br": brotli.compress(payload, quality=11),
+    }
+    for suffix, data in siblings.items():
+        target = path.with_name(path.name + suffix)
+        atomic_write(target, data)
+        target.chmod(0o644)
 
 
 def _write_hashed(folder: Path, stem: str, text: str) -> str:
