@@ -44,13 +44,13 @@ from dashboard.popups import event_popup, initiative_popup
 from dashboard.shared_geometry import GeometryScript, SharedGeometry
 from dashboard.texts import t
 
-__all__ = ["build_map", "classification_for", "marker_fields"]
+__all__ = ["area_labels", "build_map", "classification_for", "marker_fields"]
 
 # Rows: [lat, lon, colour, popup HTML (escaped), title (plain text)], or
-# [lat, lon, id] whose other fields come from the shared marker script.
+# [lat, lon, id] whose other fields come from the shared labels script.
 _MARKER_JS = """function (row) {
     if (row.length === 3) {
-        row = row.slice(0, 2).concat(window.SINN_MARKERS[%(kind)s][row[2]]);
+        row = row.slice(0, 2).concat(window.SINN_LABELS.markers[%(kind)s][row[2]]);
     }
     var icon = L.divIcon({className: 'sinn-marker',
         html: '<span class="%(cls)s" style="background:' + row[2] + '"></span>',
@@ -66,6 +66,8 @@ _EVENT_CLUSTER_JS = """function (cluster) {
 }"""
 
 
+# Tooltip facts of the areas that come from the shared labels script.
+_TOOLTIP_FACTS = ("name", "population", "settlement")
 # Popup and colour of each marker kind.
 _MARKERS: dict[str, tuple[Callable[[dict, str], str], Callable[[dict], str]]] = {
     "initiative": (initiative_popup, lambda r: theme_colour(r.get("theme"))),
@@ -87,47 +89,70 @@ def classification_for(values: pd.DataFrame, opts: MapOptions) -> Classification
     )
 
 
+def _settlement(level: str, row: dict, lang: str) -> str:
+    """District kind or settlement type of an area, translated."""
+    if level == "district":
+        return t(f"kind.{row['settlement']}", lang)
+    if missing(row.get("degurba")):
+        return row["settlement"]
+    return t(f"degurba.{int(row['degurba'])}", lang)
+
+
+def _facts(row: dict, lang: str) -> dict[str, str]:
+    """Tooltip facts of an area that no filter changes, escaped."""
+    return {
+        "key": row["key"],
+        "ars": row["district_ars"],
+        "name": esc(row["name"]),
+        "population": esc(number(row["population"], 0, lang)),
+    }
+
+
+def area_labels(layer: AreaLayer, lang: str) -> dict[str, dict[str, str]]:
+    """Key -> fixed tooltip facts and settlement, for the shared labels script."""
+    return {
+        row["key"]: _facts(row, lang)
+        | {"settlement": esc(_settlement(layer.level, row, lang))}
+        for row in layer.values.to_dict("records")
+    }
+
+
 def _feature_collection(
     layer: AreaLayer, opts: MapOptions, cls: Classification, shared: bool
 ) -> tuple[dict, dict[str, str]]:
-    """GeoJSON with escaped tooltip properties, and the fill colour per key."""
+    """GeoJSON with escaped tooltip properties, and the fill colour per key.
+
+    ``shared``: features carry only their value; geometry and fixed facts come
+    from the shared scripts. folium checks the tooltip fields on the first
+    feature, so that one names them (the browser fills them in).
+    """
     lang, digits = opts.lang, DECIMALS[opts.indicator]
     features, fills = [], {}
     for row in layer.values.to_dict("records"):
         key = row["key"]
         inside = bool(row["in_filter"])
         fills[key] = cls.colour(row[opts.indicator]) if inside else NO_DATA
-        settlement = row["settlement"]
-        if layer.level == "district":
-            settlement = t(f"kind.{settlement}", lang)
-        elif not missing(row.get("degurba")):
-            settlement = t(f"degurba.{int(row['degurba'])}", lang)
         value = number(row[opts.indicator], digits, lang)
+        if shared:
+            fields = {} if features else dict.fromkeys(_TOOLTIP_FACTS, "")
+            properties = fields | {"value": esc(value)}
+            feature = {"type": "Feature", "id": key, "properties": properties}
+            features.append(feature | {"geometry": None})
+            continue
+        settlement = _settlement(layer.level, row, lang)
         features.append(
-            area_feature(layer, row, lang, shared, value=value, settlement=settlement)
+            area_feature(layer, row, lang, value=value, settlement=settlement)
         )
     return {"type": "FeatureCollection", "features": features}, fills
 
 
-def area_feature(
-    layer: AreaLayer, row: dict, lang: str, shared: bool = False, **texts: object
-) -> dict:
-    """GeoJSON feature of one area: key facts and ``texts``, all escaped.
-
-    ``shared``: no geometry; the browser adds it from the geometry script.
-    """
-    key = row["key"]
-    properties = {
-        "key": key,
-        "ars": row["district_ars"],
-        "name": esc(row["name"]),
-        "population": esc(number(row["population"], 0, lang)),
-    }
-    properties |= {name: esc(text) for name, text in texts.items()}
+def area_feature(layer: AreaLayer, row: dict, lang: str, **texts: object) -> dict:
+    """GeoJSON feature of one area: key facts and ``texts``, all escaped."""
+    properties = _facts(row, lang) | {name: esc(t) for name, t in texts.items()}
     return {
         "type": "Feature",
-        "id": key,
-        "geometry": None if shared else json.loads(layer.geometries[key]),
+        "id": row["key"],
+        "geometry": json.loads(layer.geometries[row["key"]]),
         "properties": properties,
     }
 
@@ -254,14 +279,14 @@ def _located(frame: pd.DataFrame) -> list[dict]:
 
 
 def marker_fields(frame: pd.DataFrame, kind: str, lang: str) -> dict[str, list[str]]:
-    """Marker id -> [colour, popup HTML, title], for the shared marker script."""
+    """Marker id -> [colour, popup HTML, title], for the shared labels script."""
     return {str(row["id"]): _fields(kind, row, lang) for row in _located(frame)}
 
 
 def _marker_rows(frame: pd.DataFrame, kind: str, lang: str, shared: bool) -> list:
     """[lat, lon, colour, popup HTML, title] per row with coordinates.
 
-    ``shared``: [lat, lon, id]; the rest comes from the shared marker script.
+    ``shared``: [lat, lon, id]; the rest comes from the shared labels script.
     """
     return [
         [float(row["lat"]), float(row["lon"])]
@@ -272,7 +297,7 @@ def _marker_rows(frame: pd.DataFrame, kind: str, lang: str, shared: bool) -> lis
 
 def add_markers(m: folium.Map, data: MapData, lang: str) -> None:
     """Clustered initiative dots (colour = theme) and event squares, plus legend."""
-    shared = data.markers_url is not None
+    shared = data.labels_url is not None
     themes: list[str] = []
     if data.initiatives is not None and not data.initiatives.empty:
         FastMarkerCluster(
@@ -324,7 +349,7 @@ def base_map(data: MapData, opts: MapOptions) -> folium.Map:
             max_zoom=18,
             control=False,
         ).add_to(m)
-    scripts = [u for u in (data.geometry_url, data.markers_url) if u is not None]
+    scripts = [u for u in (data.geometry_url, data.labels_url) if u is not None]
     if scripts:
         GeometryScript(scripts).add_to(m)
     if opts.basemap == "none":

@@ -32,7 +32,7 @@ def shared_urls(lang: str) -> dict[str, str]:
     """URLs of the current build's shared geometry and marker scripts."""
     return {
         "geometry_url": _served(f"{SERVED_STATIC}/geo/{data.geometry_file()}"),
-        "markers_url": _served(f"{SERVED_STATIC}/geo/{data.markers_file(lang)}"),
+        "labels_url": _served(f"{SERVED_STATIC}/geo/{data.labels_file(lang)}"),
     }
 
 

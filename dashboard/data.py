@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard import queries
 from dashboard.assets import GEO_DIR
 from dashboard.map_data import map_data as build_map_data
-from dashboard.map_files import write_geometry, write_markers
+from dashboard.map_files import write_geometry, write_labels
 from sinn import config
 from sinn.db import connect
 
@@ -155,11 +155,11 @@ def geometry_file() -> str:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _markers_file(path: str, stamp: Stamp, lang: str) -> str:
+def _labels_file(path: str, stamp: Stamp, lang: str) -> str:
     """Write the build's marker script in ``lang`` once; its file name."""
-    return _call(write_markers, path, stamp, (GEO_DIR, lang))
+    return _call(write_labels, path, stamp, (GEO_DIR, lang))
 
 
-def markers_file(lang: str) -> str:
+def labels_file(lang: str) -> str:
     """File name of the current build's marker script in ``lang``."""
-    return _markers_file(*_current(), lang)
+    return _labels_file(*_current(), lang)

@@ -42,7 +42,7 @@ def public_map(
 ) -> folium.Map:
     """The public map of a full page: both levels, demo notice and page title.
 
-    ``shared`` sets ``MapData.geometry_url``/``markers_url`` (shared scripts).
+    ``shared`` sets ``MapData.geometry_url``/``labels_url`` (shared scripts).
     """
     lang = opts.lang
     md = replace(public_map_data(con, f), **shared)

@@ -21,7 +21,7 @@ import duckdb
 from dashboard.assets import hashed_files, self_host
 from dashboard.export_map import public_map
 from dashboard.map_controls import HtmlControl
-from dashboard.map_files import write_compressed, write_geometry, write_markers
+from dashboard.map_files import write_compressed, write_geometry, write_labels
 from dashboard.map_style import INDICATORS, MapOptions
 from dashboard.markup import render
 from dashboard.texts import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -66,7 +66,7 @@ def _assets(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, str]:
         urls[key] = f"{ASSETS}/{name}"
     urls["geometry_url"] = f"{ASSETS}/{write_geometry(con, folder)}"
     for lang in LANGUAGES:
-        urls[f"markers_{lang}"] = f"{ASSETS}/{write_markers(con, folder, lang)}"
+        urls[f"labels_{lang}"] = f"{ASSETS}/{write_labels(con, folder, lang)}"
     return urls
 
 
@@ -89,7 +89,7 @@ def export_site(db_path: Path, out: Path) -> list[Path]:
                     con,
                     opts,
                     geometry_url=urls["geometry_url"],
-                    markers_url=urls[f"markers_{lang}"],
+                    labels_url=urls[f"labels_{lang}"],
                 )
                 HtmlControl(_switch(lang, indicator), "topleft").add_to(m)
                 page = staging / page_name(lang, indicator)

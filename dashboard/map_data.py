@@ -37,7 +37,7 @@ class MapData:
     geometry_url: str | None = None
     #: URL of the shared marker script (``dashboard.map_files``); ``None``
     #: writes the marker fields into the map itself.
-    markers_url: str | None = None
+    labels_url: str | None = None
 
 
 def map_data(

@@ -7,8 +7,10 @@ alike (``fetch`` does not). The scripts set
 
 - ``window.SINN_GEO = {group: {key: GeoJSON geometry}}``, groups ``district``,
   ``municipality``, ``land`` and ``saxony``;
-- ``window.SINN_MARKERS = {kind: {id: [colour, popup HTML, title]}}``, kinds
-  ``initiative`` and ``event`` (public rows and fields only, one per language).
+- ``window.SINN_LABELS`` (one script per language): ``areas`` = {level: {key:
+  fixed tooltip facts}} and ``markers`` = {kind: {id: [colour, popup HTML,
+  title]}} for the kinds ``initiative`` and ``event`` (public rows and fields
+  only).
 """
 
 from __future__ import annotations
@@ -22,15 +24,16 @@ import brotli
 import duckdb
 
 from dashboard import queries as q
-from dashboard.choropleth import marker_fields
+from dashboard.choropleth import area_labels, marker_fields
+from dashboard.map_data import AreaLayer
 from sinn.atomic import atomic_write
 
 __all__ = [
     "geometry_script",
-    "marker_script",
+    "labels_script",
     "write_compressed",
     "write_geometry",
-    "write_markers",
+    "write_labels",
 ]
 
 
@@ -52,19 +55,26 @@ def geometry_script(con: duckdb.DuckDBPyConnection) -> str:
     return f"window.SINN_GEO={{{body}}};\n"
 
 
-def marker_script(con: duckdb.DuckDBPyConnection, lang: str) -> str:
-    """The JavaScript text defining ``window.SINN_MARKERS`` in ``lang``."""
+def labels_script(con: duckdb.DuckDBPyConnection, lang: str) -> str:
+    """The JavaScript text defining ``window.SINN_LABELS`` in ``lang``."""
     everything = q.Filters()
+    areas = {
+        level: area_labels(
+            AreaLayer(level, q.map_area_values(con, everything, level), {}), lang
+        )
+        for level in q.MAP_LEVELS
+    }
     markers = {
         "initiative": marker_fields(
             q.initiatives_public(con, everything), "initiative", lang
         ),
         "event": marker_fields(q.events_public(con, everything), "event", lang),
     }
+    labels = {"areas": areas, "markers": markers}
     # "</" never appears raw, so the text is safe inside any HTML page too.
-    text = json.dumps(markers, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(labels, ensure_ascii=False, separators=(",", ":"))
     text = text.replace("</", "<\\/")
-    return f"window.SINN_MARKERS={text};\n"
+    return f"window.SINN_LABELS={text};\n"
 
 
 def write_compressed(path: Path, payload: bytes) -> None:
@@ -97,6 +107,6 @@ def write_geometry(con: duckdb.DuckDBPyConnection, folder: Path) -> str:
     return _write_hashed(folder, "geo", geometry_script(con))
 
 
-def write_markers(con: duckdb.DuckDBPyConnection, folder: Path, lang: str) -> str:
-    """Write the marker script in ``lang`` into ``folder``; its file name."""
-    return _write_hashed(folder, f"markers-{lang}", marker_script(con, lang))
+def write_labels(con: duckdb.DuckDBPyConnection, folder: Path, lang: str) -> str:
+    """Write the labels script in ``lang`` into ``folder``; its file name."""
+    return _write_hashed(folder, f"labels-{lang}", labels_script(con, lang))

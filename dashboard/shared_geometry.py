@@ -31,6 +31,8 @@ class GeometryScript(JSCSSMixin, MacroElement):
 class SharedGeometry(MacroElement):
     """Fills the features of ``layer`` with the geometries of ``group`` when added.
 
+    Fixed tooltip facts of the group's areas (``SINN_LABELS``) are added too.
+
     folium's GeoJson writes ``function <layer>_add(data)`` and calls it with the
     features; a later declaration of the same function in the same script takes
     its place (function declarations are hoisted), so the data goes through the
@@ -41,8 +43,12 @@ class SharedGeometry(MacroElement):
         """
         {% macro script(this, kwargs) %}
         function {{ this.layer.get_name() }}_add(data) {
-            var shapes = window.SINN_GEO[{{ this.group|tojson }}];
-            data.features.forEach(function (f) { f.geometry = shapes[f.id]; });
+            var group = {{ this.group|tojson }}, shapes = window.SINN_GEO[group];
+            var labels = (window.SINN_LABELS || {areas: {}}).areas[group] || {};
+            data.features.forEach(function (f) {
+                f.geometry = shapes[f.id];
+                Object.assign(f.properties, labels[f.id]);
+            });
             {{ this.layer.get_name() }}.addData(data);
         }
         {% endmacro %}

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -61,8 +62,12 @@ def warm(url: str, timeout: float = 300) -> float:
     """Warm the app at ``url`` (no trailing slash); seconds it took."""
     start = time.perf_counter()
     _wait_healthy(url, timeout)
-    for query in VIEWS:
-        asyncio.run(asyncio.wait_for(_run(url, query), timeout))
+    # A thread of its own: the caller may already run an event loop (Playwright).
+    with ThreadPoolExecutor(1) as pool:
+        for query in VIEWS:
+            pool.submit(
+                asyncio.run, asyncio.wait_for(_run(url, query), timeout)
+            ).result()
     return time.perf_counter() - start
 
 

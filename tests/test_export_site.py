@@ -48,8 +48,8 @@ def test_pages_and_hashed_assets(site: Path) -> None:
     assert {HASHED.match(p.name)["stem"] for p in assets} >= {
         "leaflet",
         "geo",
-        "markers-de",
-        "markers-en",
+        "labels-de",
+        "labels-en",
     }
     for path in [*assets, *site.glob("*.html")]:
         payload = path.read_bytes()

@@ -16,9 +16,9 @@ from dashboard.map_component import render
 from dashboard.map_data import map_data
 from dashboard.map_files import (
     geometry_script,
-    marker_script,
+    labels_script,
     write_geometry,
-    write_markers,
+    write_labels,
 )
 from dashboard.map_style import MapOptions
 
@@ -38,10 +38,13 @@ def test_geometry_script_holds_every_area(con: duckdb.DuckDBPyConnection) -> Non
     assert len(geo["saxony"]) == 1 and len(geo["land"]) == 16
 
 
-def test_marker_script_public_rows_only(con: duckdb.DuckDBPyConnection) -> None:
+def test_labels_script_public_rows_only(con: duckdb.DuckDBPyConnection) -> None:
     """One entry per public initiative/event with coordinates; no contact data."""
-    text = marker_script(con, "de")
-    markers = _object(text.replace("<\\/", "</"), "SINN_MARKERS")
+    text = labels_script(con, "de")
+    labels = _object(text.replace("<\\/", "</"), "SINN_LABELS")
+    markers = labels["markers"]
+    assert len(labels["areas"]["municipality"]) == 419
+    assert labels["areas"]["district"]["14612"]["name"] == "Dresden"
     n = con.execute(
         "SELECT count(*) FROM initiatives WHERE public AND lat IS NOT NULL"
     ).fetchone()[0]
@@ -58,14 +61,14 @@ def test_written_once_under_content_hash(
     assert write_geometry(con, tmp_path) == name
     payload = (tmp_path / name).read_bytes()
     assert name == f"geo.{hashlib.sha256(payload).hexdigest()[:16]}.js"
-    assert write_markers(con, tmp_path, "en").startswith("markers-en.")
+    assert write_labels(con, tmp_path, "en").startswith("labels-en.")
 
 
 def test_shared_map_sends_no_geometry(con: duckdb.DuckDBPyConnection) -> None:
     """With shared scripts the map carries keys and values, and loads the scripts."""
     md = map_data(con, q.Filters(), ("municipality",), True, True)
     inline = render(build_map(md, MapOptions()))
-    shared = replace(md, geometry_url="/g/geo.1.js", markers_url="/g/m.1.js")
+    shared = replace(md, geometry_url="/g/geo.1.js", labels_url="/g/m.1.js")
     rendered = render(build_map(shared, MapOptions()))
     assert '"coordinates"' in inline.script
     assert '"coordinates"' not in rendered.script
