@@ -47,22 +47,12 @@ MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STREAMLIT_BUNDLE = "/static/"  # Streamlit's own frontend, the same for every app
 EVENTS_TOGGLE = "Veranstaltungen anzeigen"
-# The map iframe is visible (has a height) and ``shapes`` areas are drawn.
-DRAWN_JS = """([sel, n]) => {
-    const f = document.querySelector(sel);
-    if (!f || f.getBoundingClientRect().height < 300 || !f.contentDocument) return false;
-    return f.contentDocument.querySelectorAll('path.leaflet-interactive').length >= n;
-}"""
-MARK_OLD_JS = """(sel) => document.querySelector(sel).contentDocument
-    .querySelectorAll('path.leaflet-interactive')
+# Areas drawn in the map frame that were not there before ``MARK_OLD_JS``.
+NEW_SHAPES_JS = (
+    "document.querySelectorAll('path.leaflet-interactive:not([data-old])').length"
+)
+MARK_OLD_JS = """() => document.querySelectorAll('path.leaflet-interactive')
     .forEach(p => p.setAttribute('data-old', '1'))"""
-# Drawn anew: ``shapes`` areas, none of them from before the change.
-REDRAWN_JS = """([sel, n]) => {
-    const f = document.querySelector(sel);
-    if (!f || f.getBoundingClientRect().height < 300 || !f.contentDocument) return false;
-    const d = f.contentDocument;
-    return d.querySelectorAll('path.leaflet-interactive:not([data-old])').length >= n;
-}"""
 
 
 @dataclass
@@ -230,11 +220,25 @@ class _Traffic:
         return total
 
 
-def _drawn(page, shapes: int, timeout_s: float = 180) -> None:
-    """Wait until the map iframe is visible with ``shapes`` areas drawn."""
-    page.wait_for_function(
-        DRAWN_JS, arg=[MAP_FRAME, shapes], timeout=timeout_s * 1000, polling=50
-    )
+def _drawn(page, shapes: int, timeout_s: float = 180):
+    """The map frame once its iframe is visible with ``shapes`` new areas drawn.
+
+    A rerun may replace the iframe: a detached frame is looked up again.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            element = page.wait_for_selector(MAP_FRAME, state="visible")
+            frame = element.content_frame()
+            box = element.bounding_box()
+            if frame is not None and box and box["height"] >= 300:
+                frame.wait_for_function(f"{NEW_SHAPES_JS} >= {shapes}", timeout=2_000)
+                return frame
+        except Exception:  # detached or not drawn yet: look again
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"map with {shapes} areas not drawn in {timeout_s} s")
+        time.sleep(0.02)
 
 
 def _visit(browser, url: str, shapes: int) -> tuple[float, int, int, object, object]:
@@ -254,12 +258,10 @@ def _visit(browser, url: str, shapes: int) -> tuple[float, int, int, object, obj
 def _change_filter(page, shapes: int) -> float:
     """Toggle "events" in the sidebar: seconds until the map is drawn anew."""
     page.wait_for_selector(IDLE, timeout=180_000)
-    page.evaluate(MARK_OLD_JS, MAP_FRAME)
+    _drawn(page, shapes).evaluate(MARK_OLD_JS)
     start = time.perf_counter()
     page.get_by_text(EVENTS_TOGGLE, exact=True).click()
-    page.wait_for_function(
-        REDRAWN_JS, arg=[MAP_FRAME, shapes], timeout=180_000, polling=20
-    )
+    _drawn(page, shapes)
     seconds = time.perf_counter() - start
     page.wait_for_selector(IDLE, timeout=180_000)
     return seconds
@@ -309,6 +311,8 @@ def _ratio(ours: float, naive: float, target: float) -> str:
 
 def print_visits(results: list[Visits]) -> None:
     """Per set-up figures, then the targets as ratios against the naive page."""
+    from bench.bench_load import views_per_minute
+
     cores = psutil.cpu_count()
     print(
         f"\n{'browser, ?level=municipality':<30}{'ready':>8}{'1st visit':>11}"
@@ -316,14 +320,14 @@ def print_visits(results: list[Visits]) -> None:
         f"{'views/core-min':>16}"
     )
     for r in results:
-        per_min = 60 / r.cpu_per_view if r.cpu_per_view else float("inf")
-        print(
-            f"{r.name:<30}{r.start_s:>7.1f}s{r.first_s:>10.2f}s"
-            f"{statistics.median(r.warm_s):>7.2f}s"
-            f"{_mb(statistics.median(r.ws_bytes)):>12}"
-            f"{_mb(statistics.median(r.http_bytes)):>11}"
-            f"{r.cpu_per_view:>9.3f}s{per_min:>16.0f}"
-        )
+        row = [
+            f"{r.name:<30}{r.start_s:>7.1f}s{r.first_s:>10.2f}s",
+            f"{statistics.median(r.warm_s):>7.2f}s",
+            f"{_mb(statistics.median(r.ws_bytes)):>12}",
+            f"{_mb(statistics.median(r.http_bytes)):>11}",
+            f"{r.cpu_per_view:>9.3f}s{views_per_minute(r.cpu_per_view):>16.0f}",
+        ]
+        print("".join(row))
     naive, ours = results[0], results[1]
     warm = statistics.median(ours.warm_s)
     payload = [
