@@ -374,7 +374,8 @@ def add_borders(m: folium.Map, data: MapData, selected: Sequence[str] = ()) -> N
 
 def add_credits(m: folium.Map, opts: MapOptions) -> None:
     """Data attribution, metric scale bar and the optional notice."""
-    Attribution(BKG_ZENSUS).add_to(m)
+    source = f" · {esc(opts.source)}" if opts.source else ""
+    Attribution(BKG_ZENSUS + source).add_to(m)
     MetricScale().add_to(m)
     if opts.notice:
         notice = render("notice.html", notice=opts.notice)

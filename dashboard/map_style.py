@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dashboard.assets import SERVED_BASE
 
 __all__ = [
+    "FUNDING_INDICATORS",
     "BASEMAPS",
     "DECIMALS",
     "INDICATORS",
@@ -22,13 +23,17 @@ __all__ = [
 ]
 
 INDICATORS = ("initiatives", "per_100k", "lq", "nearest_km")
+#: Indicators of the Förderung page (same classification and legend rules).
+FUNDING_INDICATORS = ("eur_per_inhabitant", "operations_per_100k")
 SCHEMES = ("quantiles", "equal_interval", "natural_breaks")
 BASEMAPS = ("none", "osm")
 #: Decimals shown per indicator.
 DECIMALS = {"initiatives": 0, "per_100k": 1, "lq": 2, "nearest_km": 1}
+DECIMALS |= {"eur_per_inhabitant": 2, "operations_per_100k": 1}
 # ColorBrewer schemes marked colour-blind safe: sequential for counts and rates,
 # orange-red for distances (far = bad), purple-orange diverging around LQ 1.
 PALETTES = {"initiatives": "YlGnBu", "per_100k": "YlGnBu", "nearest_km": "OrRd"}
+PALETTES |= {"eur_per_inhabitant": "YlGnBu", "operations_per_100k": "YlGnBu"}
 DIVERGING = "PuOr"
 NO_DATA = "#d9d9d9"
 SELECTED = "#b5123e"
@@ -98,12 +103,13 @@ class MapOptions:
     height: int | str = 560  # pixels, or "100%" for a page of its own
     notice: str = ""  # e.g. the demo-data notice, shown at the top left
     assets: str | None = SERVED_BASE  # None: inline the JS/CSS (static export)
+    source: str = ""  # plain text appended to the attribution (escaped there)
 
 
 def validate(opts: MapOptions) -> None:
     """Raise ``ValueError`` naming the bad option."""
     for name, value, allowed in (
-        ("indicator", opts.indicator, INDICATORS),
+        ("indicator", opts.indicator, INDICATORS + FUNDING_INDICATORS),
         ("scheme", opts.scheme, SCHEMES),
         ("basemap", opts.basemap, BASEMAPS),
     ):
