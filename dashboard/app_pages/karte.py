@@ -1,4 +1,4 @@
-"""Page "Karte": key figures, the choropleth map with markers, search, table, text."""
+"""Page "Karte": the choropleth map with markers and search, key figures, table, text."""
 
 from __future__ import annotations
 
@@ -215,14 +215,12 @@ def _in_scope(values: pd.DataFrame, f: Filters) -> pd.DataFrame:
 def render() -> None:
     """The page "Karte"."""
     f = filters.current()
-    # The key figures stay above the map but are sent after it: the map first.
-    top = st.container()
+    # The map first (on a phone too), then key figures, table and text.
     level, opts = _map_section(f)
     st.session_state[SHOWN_KEY] = (level, opts.indicator)
     k = data.kpis(f)
-    with top:
-        kpi_row(k, f.show_events)
-        filters.show_if_empty(k)
+    kpi_row(k, f.show_events)
+    filters.show_if_empty(k)
     everywhere = replace(f, districts=())
     values = {lvl: data.map_area_values(everywhere, lvl) for lvl in MAP_LEVELS}
     _selection(f, values["district"])
