@@ -41,14 +41,19 @@ from dashboard.map_style import (
 )
 from dashboard.markup import esc, missing, render
 from dashboard.popups import event_popup, initiative_popup
+from dashboard.shared_geometry import GeometryScript, SharedGeometry
 from dashboard.texts import t
 
-__all__ = ["build_map", "classification_for"]
+__all__ = ["area_labels", "build_map", "classification_for", "marker_fields"]
 
-# Rows: [lat, lon, colour, popup HTML (escaped), title (plain text)].
+# Rows: [lat, lon, colour, popup HTML (escaped), title (plain text)], or
+# [lat, lon, id] whose other fields come from the shared labels script.
 _MARKER_JS = """function (row) {
+    if (row.length === 3) {
+        row = row.slice(0, 2).concat(window.SINN_LABELS.markers[%(kind)s][row[2]]);
+    }
     var icon = L.divIcon({className: 'sinn-marker',
-        html: '<span class="%s" style="background:' + row[2] + '"></span>',
+        html: '<span class="%(cls)s" style="background:' + row[2] + '"></span>',
         iconSize: [16, 16], iconAnchor: [8, 8], popupAnchor: [0, -8]});
     var marker = L.marker([row[0], row[1]], {icon: icon, title: row[4],
         keyboard: true, riseOnHover: true});
@@ -59,6 +64,15 @@ _EVENT_CLUSTER_JS = """function (cluster) {
     return L.divIcon({html: '<div><span>' + cluster.getChildCount() + '</span></div>',
         className: 'marker-cluster sinn-event-cluster', iconSize: [36, 36]});
 }"""
+
+
+# Tooltip facts of the areas that come from the shared labels script.
+_TOOLTIP_FACTS = ("name", "population", "settlement")
+# Popup and colour of each marker kind.
+_MARKERS: dict[str, tuple[Callable[[dict, str], str], Callable[[dict], str]]] = {
+    "initiative": (initiative_popup, lambda r: theme_colour(r.get("theme"))),
+    "event": (event_popup, lambda _r: EVENT_COLOUR),
+}
 
 
 def classification_for(values: pd.DataFrame, opts: MapOptions) -> Classification:
@@ -75,22 +89,57 @@ def classification_for(values: pd.DataFrame, opts: MapOptions) -> Classification
     )
 
 
+def _settlement(level: str, row: dict, lang: str) -> str:
+    """District kind or settlement type of an area, translated."""
+    if level == "district":
+        return t(f"kind.{row['settlement']}", lang)
+    if missing(row.get("degurba")):
+        return row["settlement"]
+    return t(f"degurba.{int(row['degurba'])}", lang)
+
+
+def _facts(row: dict, lang: str) -> dict[str, str]:
+    """Tooltip facts of an area that no filter changes, escaped."""
+    return {
+        "key": row["key"],
+        "ars": row["district_ars"],
+        "name": esc(row["name"]),
+        "population": esc(number(row["population"], 0, lang)),
+    }
+
+
+def area_labels(layer: AreaLayer, lang: str) -> dict[str, dict[str, str]]:
+    """Key -> fixed tooltip facts and settlement, for the shared labels script."""
+    return {
+        row["key"]: _facts(row, lang)
+        | {"settlement": esc(_settlement(layer.level, row, lang))}
+        for row in layer.values.to_dict("records")
+    }
+
+
 def _feature_collection(
-    layer: AreaLayer, opts: MapOptions, cls: Classification
+    layer: AreaLayer, opts: MapOptions, cls: Classification, shared: bool
 ) -> tuple[dict, dict[str, str]]:
-    """GeoJSON with escaped tooltip properties, and the fill colour per key."""
+    """GeoJSON with escaped tooltip properties, and the fill colour per key.
+
+    ``shared``: features carry only their value; geometry and fixed facts come
+    from the shared scripts. folium checks the tooltip fields on the first
+    feature, so that one names them (the browser fills them in).
+    """
     lang, digits = opts.lang, DECIMALS[opts.indicator]
     features, fills = [], {}
     for row in layer.values.to_dict("records"):
         key = row["key"]
         inside = bool(row["in_filter"])
         fills[key] = cls.colour(row[opts.indicator]) if inside else NO_DATA
-        settlement = row["settlement"]
-        if layer.level == "district":
-            settlement = t(f"kind.{settlement}", lang)
-        elif not missing(row.get("degurba")):
-            settlement = t(f"degurba.{int(row['degurba'])}", lang)
         value = number(row[opts.indicator], digits, lang)
+        if shared:
+            fields = {} if features else dict.fromkeys(_TOOLTIP_FACTS, "")
+            properties = fields | {"value": esc(value)}
+            feature = {"type": "Feature", "id": key, "properties": properties}
+            features.append(feature | {"geometry": None})
+            continue
+        settlement = _settlement(layer.level, row, lang)
         features.append(
             area_feature(layer, row, lang, value=value, settlement=settlement)
         )
@@ -99,27 +148,20 @@ def _feature_collection(
 
 def area_feature(layer: AreaLayer, row: dict, lang: str, **texts: object) -> dict:
     """GeoJSON feature of one area: key facts and ``texts``, all escaped."""
-    key = row["key"]
-    properties = {
-        "key": key,
-        "ars": row["district_ars"],
-        "name": esc(row["name"]),
-        "population": esc(number(row["population"], 0, lang)),
-    }
-    properties |= {name: esc(text) for name, text in texts.items()}
+    properties = _facts(row, lang) | {name: esc(t) for name, t in texts.items()}
     return {
         "type": "Feature",
-        "id": key,
-        "geometry": json.loads(layer.geometries[key]),
+        "id": row["key"],
+        "geometry": json.loads(layer.geometries[row["key"]]),
         "properties": properties,
     }
 
 
 def _area_layer(
-    layer: AreaLayer, opts: MapOptions, cls: Classification, show: bool
+    layer: AreaLayer, opts: MapOptions, cls: Classification, show: bool, shared: bool
 ) -> folium.GeoJson:
     """The choropleth GeoJSON layer with tooltip and hover highlight."""
-    data, fills = _feature_collection(layer, opts, cls)
+    data, fills = _feature_collection(layer, opts, cls, shared)
     lang = opts.lang
     kind_label = "col.kind" if layer.level == "district" else "col.degurba_label"
     aliases = {
@@ -172,68 +214,95 @@ def filled_layer(
 
 
 def _outline(
-    geometries: list[dict], style: dict, pane: str = "overlayPane"
-) -> folium.GeoJson:
-    """A non-interactive GeoJSON layer of bare geometries (no tooltip, no click)."""
-    return folium.GeoJson(
+    m: folium.Map,
+    data: MapData,
+    group: str,
+    shapes: list[tuple[str, str]],
+    style: dict,
+    pane: str = "overlayPane",
+) -> None:
+    """Add a non-interactive layer of bare geometries (no tooltip, no click).
+
+    ``shapes`` are (key, GeoJSON text) of one geometry ``group``; with a shared
+    geometry script only the keys are sent.
+    """
+    shared = data.geometry_url is not None
+    features = [
         {
-            "type": "FeatureCollection",
-            "features": [
-                {"type": "Feature", "geometry": g, "properties": {}} for g in geometries
-            ],
-        },
+            "type": "Feature",
+            "id": key,
+            "geometry": None if shared else json.loads(text),
+            "properties": {},
+        }
+        for key, text in shapes
+    ]
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
         style_function=lambda _f: style,
         interactive=False,
         control=False,
         pane=pane,
-    )
+    ).add_to(m)
+    if shared:
+        SharedGeometry(layer, group).add_to(m)
 
 
-def _selected_geometries(data: MapData, selected: Sequence[str]) -> list[dict]:
-    """Geometries of the selected districts (from the outlines or a district layer)."""
+def _selected_geometries(
+    data: MapData, selected: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(key, geometry) of the selected districts (outlines or a district layer)."""
     districts = data.district_outlines or next(
         (a.geometries for a in data.areas if a.level == "district"), {}
     )
-    return [json.loads(districts[k]) for k in selected if k in districts]
+    return [(k, districts[k]) for k in selected if k in districts]
 
 
-def _context(data: MapData, kind: str) -> list[dict]:
-    """Context geometries of one kind ('land' or 'saxony')."""
-    return [json.loads(g) for k, _name, g in data.context if k == kind]
+def _context(data: MapData, kind: str) -> list[tuple[str, str]]:
+    """(name, geometry) of the context areas of one kind ('land' or 'saxony')."""
+    return [(name, g) for k, name, g in data.context if k == kind]
 
 
-def _marker_rows(
-    frame: pd.DataFrame,
-    popup: Callable[[dict, str], str],
-    colour: Callable[[dict], str],
-    lang: str,
-) -> list[list]:
-    """[lat, lon, colour, popup HTML, title] per row with coordinates."""
-    rows = []
-    for row in frame.to_dict("records"):
-        if pd.isna(row.get("lat")) or pd.isna(row.get("lon")):
-            continue
-        fill = check_colour(colour(row))
-        title = "" if pd.isna(row.get("name")) else str(row["name"])
-        rows.append(
-            [float(row["lat"]), float(row["lon"]), fill, popup(row, lang), title]
-        )
-    return rows
+def _fields(kind: str, row: dict, lang: str) -> list[str]:
+    """[colour, popup HTML, title] of one marker of ``kind``."""
+    popup, colour = _MARKERS[kind]
+    title = "" if pd.isna(row.get("name")) else str(row["name"])
+    return [check_colour(colour(row)), popup(row, lang), title]
+
+
+def _located(frame: pd.DataFrame) -> list[dict]:
+    """Rows with coordinates."""
+    return [
+        row
+        for row in frame.to_dict("records")
+        if not (pd.isna(row.get("lat")) or pd.isna(row.get("lon")))
+    ]
+
+
+def marker_fields(frame: pd.DataFrame, kind: str, lang: str) -> dict[str, list[str]]:
+    """Marker id -> [colour, popup HTML, title], for the shared labels script."""
+    return {str(row["id"]): _fields(kind, row, lang) for row in _located(frame)}
+
+
+def _marker_rows(frame: pd.DataFrame, kind: str, lang: str, shared: bool) -> list:
+    """[lat, lon, colour, popup HTML, title] per row with coordinates.
+
+    ``shared``: [lat, lon, id]; the rest comes from the shared labels script.
+    """
+    return [
+        [float(row["lat"]), float(row["lon"])]
+        + ([str(row["id"])] if shared else _fields(kind, row, lang))
+        for row in _located(frame)
+    ]
 
 
 def add_markers(m: folium.Map, data: MapData, lang: str) -> None:
     """Clustered initiative dots (colour = theme) and event squares, plus legend."""
+    shared = data.labels_url is not None
     themes: list[str] = []
     if data.initiatives is not None and not data.initiatives.empty:
-        rows = _marker_rows(
-            data.initiatives,
-            initiative_popup,
-            lambda r: theme_colour(r.get("theme")),
-            lang,
-        )
         FastMarkerCluster(
-            rows,
-            callback=_MARKER_JS % "sinn-dot",
+            _marker_rows(data.initiatives, "initiative", lang, shared),
+            callback=_MARKER_JS % {"cls": "sinn-dot", "kind": '"initiative"'},
             name=t("kind.initiative", lang),
             maxClusterRadius=45,
             showCoverageOnHover=False,
@@ -244,10 +313,9 @@ def add_markers(m: folium.Map, data: MapData, lang: str) -> None:
         themes += sorted(present - set(THEME_COLOURS))
     with_events = data.events is not None and not data.events.empty
     if with_events:
-        rows = _marker_rows(data.events, event_popup, lambda _r: EVENT_COLOUR, lang)
         FastMarkerCluster(
-            rows,
-            callback=_MARKER_JS % "sinn-square",
+            _marker_rows(data.events, "event", lang, shared),
+            callback=_MARKER_JS % {"cls": "sinn-square", "kind": '"event"'},
             name=t("kind.event", lang),
             icon_create_function=_EVENT_CLUSTER_JS,
             maxClusterRadius=35,
@@ -281,8 +349,11 @@ def base_map(data: MapData, opts: MapOptions) -> folium.Map:
             max_zoom=18,
             control=False,
         ).add_to(m)
+    scripts = [u for u in (data.geometry_url, data.labels_url) if u is not None]
+    if scripts:
+        GeometryScript(scripts).add_to(m)
     if opts.basemap == "none":
-        _outline(_context(data, "land"), LAND_STYLE).add_to(m)
+        _outline(m, data, "land", _context(data, "land"), LAND_STYLE)
     return m
 
 
@@ -292,12 +363,13 @@ def add_borders(m: folium.Map, data: MapData, selected: Sequence[str] = ()) -> N
     # export) cannot bury them; the pane ignores the mouse, clicks reach the areas.
     CustomPane(OUTLINE_PANE, z_index=450, pointer_events=False).add_to(m)
     if data.district_outlines:
-        borders = [json.loads(g) for g in data.district_outlines.values()]
-        _outline(borders, DISTRICT_STYLE, OUTLINE_PANE).add_to(m)
-    _outline(_context(data, "saxony"), SAXONY_STYLE, OUTLINE_PANE).add_to(m)
+        borders = list(data.district_outlines.items())
+        _outline(m, data, "district", borders, DISTRICT_STYLE, OUTLINE_PANE)
+    saxony = _context(data, "saxony")
+    _outline(m, data, "saxony", saxony, SAXONY_STYLE, OUTLINE_PANE)
     chosen = _selected_geometries(data, selected)
     if chosen:
-        _outline(chosen, SELECTED_STYLE, OUTLINE_PANE).add_to(m)
+        _outline(m, data, "district", chosen, SELECTED_STYLE, OUTLINE_PANE)
 
 
 def add_credits(m: folium.Map, opts: MapOptions) -> None:
@@ -321,9 +393,12 @@ def build_map(data: MapData, opts: MapOptions) -> folium.Map:
     if not data.areas:
         raise ValueError("data.areas must hold at least one AreaLayer")
     m = base_map(data, opts)
+    shared = data.geometry_url is not None
     for i, layer in enumerate(data.areas):
         cls = classification_for(layer.values, opts)
-        _area_layer(layer, opts, cls, show=i == 0).add_to(m)
+        area = _area_layer(layer, opts, cls, i == 0, shared).add_to(m)
+        if shared:
+            SharedGeometry(area, layer.level).add_to(m)
         outside = not layer.values["in_filter"].astype(bool).all()
         name = (
             t(f"map.level.{layer.level}", lang=opts.lang) if len(data.areas) > 1 else ""

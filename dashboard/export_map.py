@@ -9,10 +9,12 @@ consumer of the published database; it does not import Streamlit.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 
 import duckdb
+import folium
 from branca.element import Element
 
 from dashboard import queries as q
@@ -26,7 +28,7 @@ from sinn import config
 from sinn.atomic import atomic_write
 from sinn.db import connect
 
-__all__ = ["export_map", "main", "public_map_data"]
+__all__ = ["export_map", "main", "public_map", "public_map_data"]
 
 
 def public_map_data(
@@ -36,30 +38,42 @@ def public_map_data(
     return map_data(con, f or q.Filters(), q.MAP_LEVELS)
 
 
+def public_map(
+    con: duckdb.DuckDBPyConnection,
+    opts: MapOptions,
+    f: q.Filters | None = None,
+    **shared: str,
+) -> folium.Map:
+    """The public map of a full page: both levels, demo notice and page title.
+
+    ``shared`` sets ``MapData.geometry_url``/``labels_url`` (shared scripts).
+    """
+    lang = opts.lang
+    md = replace(public_map_data(con, f), **shared)
+    notice = t("demo.caption", lang) if q.has_demo_rows(con) else ""
+    m = build_map(md, replace(opts, height="100%", notice=notice))
+    m.get_root().title = f"{t('app.title', lang)} – {t('nav.karte', lang)}"
+    # the data version: build time in the map, checksums and citation in the head
+    run = q.latest_run(con)
+    Attribution(data_version(run, lang).split(";")[0]).add_to(m)
+    for name, text in (
+        ("citation", citation(run, lang)),
+        ("data-version", data_version(run, lang, full=True)),
+    ):
+        m.get_root().header.add_child(
+            Element(f'<meta name="sinn:{name}" content="{escape(text)}">')
+        )
+    return m
+
+
 def export_map(
     db_path: Path, out: Path, lang: str = "de", f: q.Filters | None = None
 ) -> Path:
     """Write the static map of the database at ``db_path`` to ``out``; return it."""
     with connect(db_path, read_only=True) as con:
-        md = public_map_data(con, f)
-        demo = q.has_demo_rows(con)
-        run = q.latest_run(con)
-    notice = t("demo.caption", lang) if demo else ""
-    opts = MapOptions(lang=lang, assets=None, height="100%", notice=notice)
-    folium_map = build_map(md, opts)
-    # the data version: build time in the map, checksums and citation in the head
-    Attribution(data_version(run, lang).split(";")[0]).add_to(folium_map)
-    figure = folium_map.get_root()
-    for name, text in (
-        ("citation", citation(run, lang)),
-        ("data-version", data_version(run, lang, full=True)),
-    ):
-        figure.header.add_child(
-            Element(f'<meta name="sinn:{name}" content="{escape(text)}">')
-        )
-    figure.title = f"{t('app.title', lang)} – {t('nav.karte', lang)}"
+        m = public_map(con, MapOptions(lang=lang, assets=None), f)
     out = Path(out)
-    atomic_write(out, figure.render().encode("utf-8"))
+    atomic_write(out, m.get_root().render().encode("utf-8"))
     return out
 
 
