@@ -17,7 +17,7 @@ from folium.plugins import FastMarkerCluster
 
 from dashboard.assets import self_host
 from dashboard.classification import Classification, classify
-from dashboard.legends import legend_html, marker_legend_html, number
+from dashboard.legends import AreaMarks, legend_html, marker_legend_html, number
 from dashboard.map_controls import Attribution, HtmlControl, LegendSwitch, MetricScale
 from dashboard.map_data import AreaLayer, MapData
 from dashboard.map_style import (
@@ -25,6 +25,8 @@ from dashboard.map_style import (
     DECIMALS,
     DISTRICT_STYLE,
     EVENT_COLOUR,
+    FEW_CASES,
+    FEW_STYLE,
     LAND_STYLE,
     NO_DATA,
     OSM_ATTRIBUTION,
@@ -36,14 +38,16 @@ from dashboard.map_style import (
     THEME_COLOURS,
     MapOptions,
     check_colour,
+    smoothed,
     theme_colour,
     validate,
+    value_column,
 )
 from dashboard.markup import esc, missing, render
 from dashboard.popups import event_popup, initiative_popup
 from dashboard.texts import t
 
-__all__ = ["build_map", "classification_for"]
+__all__ = ["build_map", "classification_for", "few_cases"]
 
 # Rows: [lat, lon, colour, popup HTML (escaped), title (plain text)].
 _MARKER_JS = """function (row) {
@@ -61,9 +65,11 @@ _EVENT_CLUSTER_JS = """function (cluster) {
 }"""
 
 
-def classification_for(values: pd.DataFrame, opts: MapOptions) -> Classification:
-    """Classes of the indicator over the areas inside the filter scope."""
-    shown = values.loc[values["in_filter"].astype(bool), opts.indicator]
+def classification_for(
+    values: pd.DataFrame, opts: MapOptions, level: str = "district"
+) -> Classification:
+    """Classes of the shown indicator over the areas inside the filter scope."""
+    shown = values.loc[values["in_filter"].astype(bool), value_column(opts, level)]
     if opts.indicator == "lq":
         return classify(shown, opts.scheme, opts.k, centre=1.0, zero_class=True)
     return classify(
@@ -75,26 +81,41 @@ def classification_for(values: pd.DataFrame, opts: MapOptions) -> Classification
     )
 
 
+def few_cases(values: pd.DataFrame) -> pd.Series:
+    """Areas inside the filter whose rate rests on 1 to ``FEW_CASES - 1`` initiatives."""
+    n = pd.to_numeric(values["initiatives"], errors="coerce")
+    return values["in_filter"].astype(bool) & n.between(1, FEW_CASES - 1)
+
+
 def _feature_collection(
     layer: AreaLayer, opts: MapOptions, cls: Classification
-) -> tuple[dict, dict[str, str]]:
-    """GeoJSON with escaped tooltip properties, and the fill colour per key."""
+) -> tuple[dict, dict[str, str], set[str]]:
+    """GeoJSON with escaped tooltip properties, fill colour per key, few-case keys."""
     lang, digits = opts.lang, DECIMALS[opts.indicator]
+    column = value_column(opts, layer.level)
     features, fills = [], {}
+    few = set(layer.values.loc[few_cases(layer.values), "key"])
     for row in layer.values.to_dict("records"):
         key = row["key"]
         inside = bool(row["in_filter"])
-        fills[key] = cls.colour(row[opts.indicator]) if inside else NO_DATA
+        fills[key] = cls.colour(row[column]) if inside else NO_DATA
         settlement = row["settlement"]
         if layer.level == "district":
             settlement = t(f"kind.{settlement}", lang)
         elif not missing(row.get("degurba")):
             settlement = t(f"degurba.{int(row['degurba'])}", lang)
-        value = number(row[opts.indicator], digits, lang)
+        value = number(row[column], digits, lang)
+        cases = number(row["initiatives"], 0, lang)
+        if not inside:
+            value = cases = t("map.legend.outside", lang)
+        elif key in few:
+            cases = t("map.tooltip.few", lang, n=cases)
         features.append(
-            area_feature(layer, row, lang, value=value, settlement=settlement)
+            area_feature(
+                layer, row, lang, value=value, cases=cases, settlement=settlement
+            )
         )
-    return {"type": "FeatureCollection", "features": features}, fills
+    return {"type": "FeatureCollection", "features": features}, fills, few
 
 
 def area_feature(layer: AreaLayer, row: dict, lang: str, **texts: object) -> dict:
@@ -117,18 +138,24 @@ def area_feature(layer: AreaLayer, row: dict, lang: str, **texts: object) -> dic
 
 def _area_layer(
     layer: AreaLayer, opts: MapOptions, cls: Classification, show: bool
-) -> folium.GeoJson:
-    """The choropleth GeoJSON layer with tooltip and hover highlight."""
-    data, fills = _feature_collection(layer, opts, cls)
+) -> tuple[folium.GeoJson, AreaMarks]:
+    """The choropleth GeoJSON layer with tooltip and highlight, and its marks."""
+    data, fills, few = _feature_collection(layer, opts, cls)
     lang = opts.lang
     kind_label = "col.kind" if layer.level == "district" else "col.degurba_label"
+    value_label = t(f"map.legend.{opts.indicator}", lang)
+    if smoothed(opts, layer.level):
+        value_label += f" – {t('map.legend.smoothed', lang)}"
     aliases = {
         "name": t(f"map.level.{layer.level}.one", lang),
-        "value": t(f"map.legend.{opts.indicator}", lang),
+        "value": value_label,
+        "cases": t("map.tooltip.cases", lang),
         "population": t("col.population", lang),
         "settlement": t(kind_label, lang),
     }
-    return filled_layer(data, fills, aliases, layer.level, lang, show)
+    outside = int((~layer.values["in_filter"].astype(bool)).sum())
+    marks = AreaMarks(outside=outside, few=len(few))
+    return filled_layer(data, fills, aliases, layer.level, lang, show, few), marks
 
 
 def filled_layer(
@@ -138,25 +165,30 @@ def filled_layer(
     level: str,
     lang: str,
     show: bool = True,
+    few: set[str] = frozenset(),
 ) -> folium.GeoJson:
     """Filled areas (colour per feature id) with an escaped tooltip and highlight.
 
-    ``aliases`` maps tooltip property names to their (unescaped) labels.
+    ``aliases`` maps tooltip property names to their (unescaped) labels; areas
+    in ``few`` (rates on few cases) are drawn paler with a dashed outline.
     """
     weight = 0.4 if level == "municipality" else 1.2
 
     def style(feature: dict) -> dict:
-        return {
+        base = {
             "fillColor": fills[feature["id"]],
             "fillOpacity": 0.85,
             "color": "#ffffff",
             "weight": weight,
         }
+        return base | (FEW_STYLE if feature["id"] in few else {})
 
     tooltip = folium.GeoJsonTooltip(
         fields=list(aliases),
         aliases=[esc(label) for label in aliases.values()],
         sticky=True,
+        direction="auto",
+        class_name="sinn-tooltip",
     )
     return folium.GeoJson(
         data,
@@ -321,14 +353,14 @@ def build_map(data: MapData, opts: MapOptions) -> folium.Map:
         raise ValueError("data.areas must hold at least one AreaLayer")
     m = base_map(data, opts)
     for i, layer in enumerate(data.areas):
-        cls = classification_for(layer.values, opts)
-        _area_layer(layer, opts, cls, show=i == 0).add_to(m)
-        outside = not layer.values["in_filter"].astype(bool).all()
+        cls = classification_for(layer.values, opts, layer.level)
+        area, marks = _area_layer(layer, opts, cls, show=i == 0)
+        area.add_to(m)
         name = (
             t(f"map.level.{layer.level}", lang=opts.lang) if len(data.areas) > 1 else ""
         )
         HtmlControl(
-            legend_html(cls, opts, layer.level, outside), "bottomright", name
+            legend_html(cls, opts, layer.level, marks), "bottomright", name
         ).add_to(m)
     add_borders(m, data, opts.selected)
     add_markers(m, data, opts.lang)

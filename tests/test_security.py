@@ -27,7 +27,7 @@ from dashboard.choropleth import build_map
 from dashboard.classification import classify
 from dashboard.export_map import export_map, public_map_data
 from dashboard.filters import shown_value
-from dashboard.legends import legend_html, marker_legend_html, swatch
+from dashboard.legends import AreaMarks, legend_html, marker_legend_html, swatch
 from dashboard.map_style import MapOptions
 from dashboard.markup import safe_url
 from dashboard.popups import event_popup, initiative_popup
@@ -130,8 +130,8 @@ def test_legends_escape_text() -> None:
     with pytest.raises(ValueError, match="not a colour"):
         swatch('red"><script>alert(1)</script>', "x")
     cls = classify([0, 1, 2, 3, 4, 5])
-    legend = legend_html(cls, MapOptions(), "district", outside=True)
-    assert_plain(legend, {"div", "span"}, ())
+    legend = legend_html(cls, MapOptions(), "district", AreaMarks(outside=1, few=1))
+    assert_plain(legend, {"details", "summary", "div", "span"}, ())
 
 
 def test_map_html_holds_no_raw_markup(hostile_db: Path) -> None:
