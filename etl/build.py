@@ -16,6 +16,7 @@ import duckdb
 
 from etl import aggregate, checks, importer, marts, publish
 from etl.macros import install_macros
+from etl.operations import ESF_LIST, import_operations
 from etl.reference import build_reference
 from etl.schema import TABLE_DDL
 from sinn import config
@@ -42,6 +43,7 @@ class RunSummary:
     rejected: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     unmatched_keys: dict[str, list[str]] = field(default_factory=dict)
+    operations: dict[str, int] = field(default_factory=dict)
     checks_passed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -64,6 +66,9 @@ class RunSummary:
         lines += [
             f"    rejected {r}: {n}" for r, n in sorted(self.rejected_by_reason.items())
         ]
+        if self.operations:
+            placed = ", ".join(f"{n} {k}" for k, n in self.operations.items())
+            lines.append(f"  operations placed: {placed}")
         for name, keys in self.unmatched_keys.items():
             lines.append(f"  unmatched {name}: {len(keys)} ({', '.join(keys[:5])}…)")
         lines.append(f"  data checks passed: {self.checks_passed}")
@@ -192,12 +197,40 @@ def _import(
         )
 
 
+def _import_operations(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    fund: str | None,
+    summary: RunSummary,
+    workdir: Path,
+) -> None:
+    """Import the lists of operations and add their counts to ``summary``."""
+    with _timed(summary, "operations"):
+        report = import_operations(con, paths, fund, workdir)
+    if not paths:
+        return  # the empty tables and marts exist; nothing to count
+    summary.inputs += report.inputs
+    summary.rows_read += report.rows
+    summary.accepted["operations"] = report.accepted
+    summary.operations = report.by_precision
+    if report.district_only:
+        summary.unmatched_keys["operation_places_district_only"] = report.district_only
+    summary.rejected = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
+    summary.rejected_by_reason = dict(
+        con.execute(
+            "SELECT reason, count(*) FROM rejects GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    )
+
+
 def build(
     db_path: Path | None = None,
     demo: bool = False,
     initiatives: Sequence[Path] = (),
     events: Sequence[Path] = (),
     raw: Path | None = None,
+    operations: Sequence[Path] = (),
+    fund: str | None = None,
 ) -> RunSummary:
     """Build and publish the database; on any failure the previous file stays as it was."""
     db_path = Path(db_path or config.db_path())
@@ -244,6 +277,13 @@ def build(
                         *inputs,
                     ]
                 _import(con, inputs, summary, Path(work))
+                lists = [Path(p) for p in operations]
+                if demo:  # the real ESF list beside the invented initiatives
+                    if (raw / ESF_LIST).is_file():
+                        lists.insert(0, raw / ESF_LIST)
+                    else:
+                        summary.unmatched_keys["missing_raw_files"] = [ESF_LIST]
+                _import_operations(con, lists, fund, summary, Path(work))
                 with _timed(summary, "aggregate"):
                     marts.build_facts(con)
                     aggregate.build_stats(con)

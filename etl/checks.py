@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import duckdb
 
-from etl.schema import GEOCODE_METHODS, PRECISIONS, REJECT_REASONS
+from etl.schema import (
+    GEOCODE_METHODS,
+    OPERATION_FUNDS,
+    OPERATION_PRECISIONS,
+    PRECISIONS,
+    REJECT_REASONS,
+)
 from sinn.vocab import EVENT_TYPES, PARTNERS, STAGES, THEMES
 
 EXPECTED_DISTRICTS = 13
@@ -107,7 +113,47 @@ def declared_checks() -> list[tuple[str, str, list]]:
         checks.append(_accepted(table, "location_precision", PRECISIONS))
         checks.append(_relationship(table, "ags", "municipalities", "ags"))
         checks.append(_relationship(table, "district_ars", "districts", "ars"))
-    return checks
+    return checks + operation_checks()
+
+
+def operation_checks() -> list[tuple[str, str, list]]:
+    """Checks of ``operations`` and its marts: keys, vocabularies, consistency."""
+    return [
+        _unique("operations", "operation_id"),
+        *(_not_null("operations", c) for c in ("eligible_eur", "fund", "source_file")),
+        _accepted("operations", "location_precision", OPERATION_PRECISIONS),
+        _accepted("operations", "fund", OPERATION_FUNDS),
+        _relationship("operations", "ags", "municipalities", "ags"),
+        _relationship("operations", "district_ars", "districts", "ars"),
+        _relationship("operations", "source_file", "operation_sources", "source_file"),
+        (
+            "operations: ags exactly at municipality precision, district unless state",
+            "SELECT count(*) FROM operations WHERE (ags IS NOT NULL) "
+            "<> (location_precision = 'municipality') "
+            "OR (district_ars IS NULL) <> (location_precision = 'state')",
+            [],
+        ),
+        (
+            "operations: municipality lies in its district",
+            "SELECT count(*) FROM operations o JOIN municipalities m USING (ags) "
+            "WHERE m.district_ars <> o.district_ars",
+            [],
+        ),
+        (
+            "funding_facts sums to operations",
+            "SELECT (SELECT count(*) FROM operations) - coalesce(sum(operations), 0) "
+            "+ abs((SELECT coalesce(sum(eligible_eur), 0) FROM operations) "
+            "- coalesce(sum(eligible_eur), 0)) FROM funding_facts",
+            [],
+        ),
+        (
+            "operation_sources rows = operations + rejected operation rows",
+            "SELECT abs(coalesce(sum(rows), 0) - (SELECT count(*) FROM operations) "
+            "- (SELECT count(*) FROM rejects WHERE kind = 'operation')) "
+            "FROM operation_sources",
+            [],
+        ),
+    ]
 
 
 def run_checks(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -30,6 +30,19 @@ def _parser() -> argparse.ArgumentParser:
         "--initiatives", type=Path, nargs="+", default=[], metavar="FILE"
     )
     build.add_argument("--events", type=Path, nargs="+", default=[], metavar="FILE")
+    build.add_argument(
+        "--operations",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="EU lists of operations (Liste der Vorhaben), CSV or XLSX",
+    )
+    build.add_argument(
+        "--fund",
+        choices=["ESF", "ERDF", "ESF Plus"],
+        help="fund of the --operations lists (default: from the file name)",
+    )
     build.add_argument("--db", type=Path, help="database path (default SINN_DB)")
     build.add_argument(
         "--raw", type=Path, help="reference data folder (default data/raw)"
@@ -57,7 +70,8 @@ def _build(args: argparse.Namespace) -> int:
     from etl.ingest import InputError
     from etl.publish import BuildLocked
 
-    missing = [p for p in [*args.initiatives, *args.events] if not p.is_file()]
+    inputs = [*args.initiatives, *args.events, *args.operations]
+    missing = [p for p in inputs if not p.is_file()]
     if missing:
         print(
             f"error: input file not found: {', '.join(map(str, missing))}",
@@ -72,7 +86,15 @@ def _build(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        summary = build(args.db, args.demo, args.initiatives, args.events, raw)
+        summary = build(
+            args.db,
+            args.demo,
+            args.initiatives,
+            args.events,
+            raw,
+            args.operations,
+            args.fund,
+        )
     except (InputError, CheckFailed, BuildLocked, duckdb.Error, OSError) as exc:
         print(
             f"error: build failed, previous database left untouched: {exc}",

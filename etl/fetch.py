@@ -54,6 +54,13 @@ SOURCES: tuple[Source, ...] = (
         f"{_GV_BASE}/zuordnung_plz_ort_landkreis.csv",
         "a31036801eb02e8f4225f16b3a9e87abdc8e2faa26b7ee957b9c129e2825a167",
     ),
+    Source(
+        "2016-06-30_Liste_der_Vorhaben_ESF_2014-2020.csv",
+        f"{_GH}/os-data/eu-structural-funds/6ffe5ddb2610077f0eb4bed0cf110618c55dcd12"
+        "/data/DE.germany/DED.sachsen/ESF%202014-2020"
+        "/2016-06-30_Liste_der_Vorhaben_ESF_2014-2020.csv",
+        "019c210f661c57f7c768edcb910ef5381b79a2a944eb990257a2ef8fbe7fcf1d",
+    ),
 )
 
 

@@ -31,7 +31,7 @@ def test_fetch_copies_and_skips_verified_files(tmp_path):
     raw = tmp_path / "raw"
     first = fetch_mod.fetch(raw=raw)
     assert all("copied from" in line for line in first)
-    assert len(first) == 4
+    assert len(first) == 5
     second = fetch_mod.fetch(raw=raw)
     assert all("present, checksum ok" in line for line in second)
     assert fetch_mod.sha256(raw / "zensus2022_gemeinden.parquet") == (
@@ -81,7 +81,10 @@ def test_cli_build_demo_and_summary(tmp_path):
     result = run_cli("build", "--demo", "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert "13 districts, 419 municipalities" in result.stdout
-    assert "accepted 200 initiatives, 70 events; rejected 0" in result.stdout
+    assert (
+        "accepted 200 initiatives, 70 events, 5748 operations; rejected 0"
+        in result.stdout
+    )
     with connect(db, read_only=True) as con:
         assert con.execute(
             "SELECT count(*) FROM initiatives WHERE is_demo"

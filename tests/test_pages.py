@@ -132,10 +132,15 @@ def test_daten_tables_downloads_and_run_report(
     assert labels.count("CSV") == 4 and labels.count("GeoJSON") == 2
     assert labels.count("Datenwörterbuch (CSV)") == 4
     shown = metrics(at)
-    assert shown["Gelesene Zeilen"] == "270"
-    assert shown["Übernommen"] == "270" and shown["Zurückgewiesen"] == "0"
+    # 270 invented rows and the 5,748 operations of the real ESF list
+    assert shown["Gelesene Zeilen"] == "6.018"
+    assert shown["Übernommen"] == "6.018" and shown["Zurückgewiesen"] == "0"
     inputs = at.dataframe[4].value
-    assert sorted(inputs["file"]) == ["demo_events.csv", "demo_initiatives.csv"]
+    assert sorted(inputs["file"]) == [
+        "2016-06-30_Liste_der_Vorhaben_ESF_2014-2020.csv",
+        "demo_events.csv",
+        "demo_initiatives.csv",
+    ]
     assert any("Keine Zeile wurde zurückgewiesen" in s.value for s in at.success)
 
 

@@ -225,11 +225,13 @@ def test_data_state_and_run(con) -> None:
     assert state["demo_rows"] == 270 and state["population"] == SAXONY_POPULATION
     assert q.has_demo_rows(con)
     run = q.latest_run(con)
-    assert run["status"] == "published" and run["rows_read"] == 270
+    # 270 invented rows plus the 5,748 rows of the real ESF list of operations
+    assert run["status"] == "published" and run["rows_read"] == 270 + 5748
     assert sum(run["accepted"].values()) + run["rejected"] == run["rows_read"]
     assert {i["file"] for i in run["inputs"]} == {
         "demo_initiatives.csv",
         "demo_events.csv",
+        "2016-06-30_Liste_der_Vorhaben_ESF_2014-2020.csv",
     }
     assert q.rejects_by_reason(con).empty
     years = q.filter_options(con)
