@@ -18,7 +18,13 @@ from folium.plugins import FastMarkerCluster
 from dashboard.assets import self_host
 from dashboard.classification import Classification, classify
 from dashboard.legends import AreaMarks, legend_html, marker_legend_html, number
-from dashboard.map_controls import Attribution, HtmlControl, LegendSwitch, MetricScale
+from dashboard.map_controls import (
+    Attribution,
+    HtmlControl,
+    LegendSwitch,
+    MetricScale,
+    PlaceLabels,
+)
 from dashboard.map_data import AreaLayer, MapData
 from dashboard.map_style import (
     BKG_ZENSUS,
@@ -49,19 +55,34 @@ from dashboard.texts import t
 
 __all__ = ["build_map", "classification_for", "few_cases"]
 
-# Rows: [lat, lon, colour, popup HTML (escaped), title (plain text)].
+# Rows: [lat, lon, colour, popup HTML (escaped), title (plain text), kind].
+# Initiatives and events share one cluster layer whose icon shows both counts
+# (initiatives in the circle, events in a black square badge): two layers'
+# clusters at the same town would cover each other's counts.
 _MARKER_JS = """function (row) {
+    var shape = row[5] === 'event' ? 'sinn-square' : 'sinn-dot';
     var icon = L.divIcon({className: 'sinn-marker',
-        html: '<span class="%s" style="background:' + row[2] + '"></span>',
+        html: '<span class="' + shape + '" style="background:' + row[2] + '"></span>',
         iconSize: [16, 16], iconAnchor: [8, 8], popupAnchor: [0, -8]});
     var marker = L.marker([row[0], row[1]], {icon: icon, title: row[4],
-        keyboard: true, riseOnHover: true});
-    marker.bindPopup(row[3], {maxWidth: 280});
+        keyboard: true, riseOnHover: true, sinnKind: row[5]});
+    marker.bindPopup(row[3], {maxWidth: 280, autoPanPadding: [12, 12]});
     return marker;
 }"""
-_EVENT_CLUSTER_JS = """function (cluster) {
-    return L.divIcon({html: '<div><span>' + cluster.getChildCount() + '</span></div>',
-        className: 'marker-cluster sinn-event-cluster', iconSize: [36, 36]});
+_CLUSTER_JS = """function (cluster) {
+    var events = cluster.getAllChildMarkers().filter(function (m) {
+        return m.options.sinnKind === 'event'; }).length;
+    var initiatives = cluster.getChildCount() - events;
+    var size = initiatives < 10 ? 'small' : initiatives < 50 ? 'medium' : 'large';
+    if (!initiatives) {
+        return L.divIcon({html: '<div><span class="sinn-count">' + events
+            + '</span></div>', className: 'marker-cluster sinn-event-cluster',
+            iconSize: [30, 30]});
+    }
+    var badge = events ? '<b class="sinn-event-badge">' + events + '</b>' : '';
+    return L.divIcon({html: '<div><span class="sinn-count">' + initiatives
+        + '</span></div>' + badge,
+        className: 'marker-cluster marker-cluster-' + size, iconSize: [40, 40]});
 }"""
 
 
@@ -239,8 +260,9 @@ def _marker_rows(
     popup: Callable[[dict, str], str],
     colour: Callable[[dict], str],
     lang: str,
+    kind: str,
 ) -> list[list]:
-    """[lat, lon, colour, popup HTML, title] per row with coordinates."""
+    """[lat, lon, colour, popup HTML, title, kind] per row with coordinates."""
     rows = []
     for row in frame.to_dict("records"):
         if pd.isna(row.get("lat")) or pd.isna(row.get("lon")):
@@ -248,7 +270,7 @@ def _marker_rows(
         fill = check_colour(colour(row))
         title = "" if pd.isna(row.get("name")) else str(row["name"])
         rows.append(
-            [float(row["lat"]), float(row["lon"]), fill, popup(row, lang), title]
+            [float(row["lat"]), float(row["lon"]), fill, popup(row, lang), title, kind]
         )
     return rows
 
@@ -256,33 +278,33 @@ def _marker_rows(
 def add_markers(m: folium.Map, data: MapData, lang: str) -> None:
     """Clustered initiative dots (colour = theme) and event squares, plus legend."""
     themes: list[str] = []
+    rows: list[list] = []
     if data.initiatives is not None and not data.initiatives.empty:
-        rows = _marker_rows(
+        rows += _marker_rows(
             data.initiatives,
             initiative_popup,
             lambda r: theme_colour(r.get("theme")),
             lang,
+            "initiative",
         )
-        FastMarkerCluster(
-            rows,
-            callback=_MARKER_JS % "sinn-dot",
-            name=t("kind.initiative", lang),
-            maxClusterRadius=45,
-            showCoverageOnHover=False,
-            spiderfyOnMaxZoom=True,
-        ).add_to(m)
         present = set(data.initiatives["theme"].dropna())
         themes = [th for th in THEME_COLOURS if th in present]
         themes += sorted(present - set(THEME_COLOURS))
     with_events = data.events is not None and not data.events.empty
     if with_events:
-        rows = _marker_rows(data.events, event_popup, lambda _r: EVENT_COLOUR, lang)
+        rows += _marker_rows(
+            data.events, event_popup, lambda _r: EVENT_COLOUR, lang, "event"
+        )
+    if rows:
+        name = t("kind.initiative", lang)
+        if with_events:
+            name += f" · {t('kind.event', lang)}"
         FastMarkerCluster(
             rows,
-            callback=_MARKER_JS % "sinn-square",
-            name=t("kind.event", lang),
-            icon_create_function=_EVENT_CLUSTER_JS,
-            maxClusterRadius=35,
+            callback=_MARKER_JS,
+            name=name,
+            icon_create_function=_CLUSTER_JS,
+            maxClusterRadius=45,
             showCoverageOnHover=False,
             spiderfyOnMaxZoom=True,
         ).add_to(m)
@@ -332,6 +354,19 @@ def add_borders(m: folium.Map, data: MapData, selected: Sequence[str] = ()) -> N
         _outline(chosen, SELECTED_STYLE, OUTLINE_PANE).add_to(m)
 
 
+def add_labels(m: folium.Map, data: MapData, opts: MapOptions) -> None:
+    """Town labels (main towns always, others zoomed in) and the search hit."""
+    if data.places is not None and not data.places.empty:
+        rows = [
+            [float(r.lat), float(r.lon), str(r.name), bool(r.major)]
+            for r in data.places.itertuples()
+        ]
+        PlaceLabels(rows).add_to(m)
+    if opts.highlight:
+        lat, lon, name = opts.highlight
+        PlaceLabels([[float(lat), float(lon), str(name), True]], "sinn-hit").add_to(m)
+
+
 def add_credits(m: folium.Map, opts: MapOptions) -> None:
     """Data attribution, metric scale bar and the optional notice."""
     Attribution(BKG_ZENSUS).add_to(m)
@@ -363,6 +398,7 @@ def build_map(data: MapData, opts: MapOptions) -> folium.Map:
             legend_html(cls, opts, layer.level, marks), "bottomright", name
         ).add_to(m)
     add_borders(m, data, opts.selected)
+    add_labels(m, data, opts)
     add_markers(m, data, opts.lang)
     add_credits(m, opts)
     if len(data.areas) > 1:

@@ -10,7 +10,15 @@ from dashboard.i18n import fmt_num, fmt_pct, t
 from sinn.vocab import DEGURBA_LABELS
 
 # Rounding for display only; exports keep full precision.
-DECIMALS = {"per_100k": 2, "events_per_100k": 2, "lq": 2, "lon": 5, "lat": 5}
+DECIMALS = {
+    "per_100k": 2,
+    "per_100k_eb": 2,
+    "events_per_100k": 2,
+    "lq": 2,
+    "lq_eb": 2,
+    "lon": 5,
+    "lat": 5,
+}
 PLAIN_NUMBERS = {"start_year", "first_year", "year", "degurba"}
 
 

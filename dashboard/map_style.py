@@ -115,6 +115,7 @@ class MapOptions:
     notice: str = ""  # e.g. the demo-data notice, shown at the top left
     assets: str | None = SERVED_BASE  # None: inline the JS/CSS (static export)
     smoothed: bool = False  # empirical-Bayes rates (municipality level only)
+    highlight: tuple[float, float, str] | None = None  # search hit: lat, lon, name
 
 
 #: Indicators that have an empirical-Bayes smoothed column ``<name>_eb``.

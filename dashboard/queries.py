@@ -665,6 +665,26 @@ def map_bounds(con: duckdb.DuckDBPyConnection) -> list[list[float]]:
     return [[south, west], [north, east]]
 
 
+def map_places(
+    con: duckdb.DuckDBPyConnection, min_population: int = 20_000
+) -> pd.DataFrame:
+    """Town labels: each district's largest municipality and every larger town.
+
+    Columns ``name, lat, lon, population, major``; ``major`` marks the largest
+    municipality of each district (in Saxony the district seat or its main town),
+    the others have at least ``min_population`` inhabitants. Largest first.
+    """
+    sql = """
+        SELECT name, centroid_lat AS lat, centroid_lon AS lon, population, major
+        FROM (SELECT *, row_number() OVER (PARTITION BY district_ars
+                                           ORDER BY population DESC) = 1 AS major
+              FROM municipalities)
+        WHERE major OR population >= ?
+        ORDER BY population DESC, name
+        """
+    return _frame(con, sql, [min_population])
+
+
 def map_search(
     con: duckdb.DuckDBPyConnection, text: str, limit: int = 10
 ) -> pd.DataFrame:

@@ -429,10 +429,11 @@ def test_static_export_is_self_contained(demo_db: Path, tmp_path: Path, con) -> 
         "SELECT name FROM initiatives WHERE NOT public "
         "EXCEPT SELECT name FROM initiatives WHERE public"
     ).fetchall()
-    # Each marker row ends with its name as a JSON string (the marker title).
+    # Each marker row ends with its name (the marker title) and its kind.
     shown = con.execute("SELECT name FROM initiatives WHERE public LIMIT 1").fetchone()
-    assert json.dumps(shown[0]) + "]" in html
-    assert hidden and not any(json.dumps(n) + "]" in html for (n,) in hidden)
+    tail = ', "initiative"]'
+    assert json.dumps(shown[0]) + tail in html
+    assert hidden and not any(json.dumps(n) + tail in html for (n,) in hidden)
 
 
 def test_public_map_data_levels(con) -> None:

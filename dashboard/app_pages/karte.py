@@ -9,11 +9,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data, filters
-from dashboard.choropleth import build_map
+from dashboard.choropleth import build_map, few_cases
 from dashboard.components import kpi_row, map_assets, show_table
 from dashboard.i18n import labels, language, t
 from dashboard.map_data import MapData
-from dashboard.map_style import BASEMAPS, INDICATORS, SCHEMES, MapOptions
+from dashboard.map_style import BASEMAPS, INDICATORS, SCHEMES, SMOOTHABLE, MapOptions
 from dashboard.narrative import summary_text
 from dashboard.queries import MAP_LEVELS, Filters
 
@@ -87,27 +87,32 @@ def _controls() -> tuple[str, MapOptions]:
         help=t("map.basemap_help"),
     )
     _write_url({"level": (level, "district"), "indicator": (indicator, "per_100k")})
+    smooth = level == "municipality" and indicator in SMOOTHABLE
+    smooth = smooth and st.toggle(
+        t("karte.smoothed"), key="map_smoothed", help=t("karte.smoothed_help")
+    )
     return level, MapOptions(
         indicator=indicator,
         scheme=scheme,
         basemap=basemap,
         lang=language(),
         assets=map_assets(),
+        smoothed=smooth,
     )
 
 
-def _search(f: Filters) -> tuple[tuple[float, float] | None, int | None]:
-    """Search box; the chosen match's position and zoom (or ``None``)."""
+def _search(f: Filters) -> tuple[tuple[float, float] | None, int | None, tuple | None]:
+    """Search box; the chosen match's position, zoom and label (or ``None``)."""
     text = st.text_input(
         t("karte.search"), key="map_search", placeholder=t("karte.search_placeholder")
     )
     if not text.strip():
-        return None, None
+        return None, None, None
     found = data.map_search(text)
     if found.empty:
         # Markdown caption: the typed text goes into a code span, never as markup
         st.caption(t("karte.search_none", q=filters.shown_value(text.strip())))
-        return None, None
+        return None, None, None
     labels = {
         i: f"{row.name} · {row.detail or ''} ({t(f'map.search.{row.kind}')})"
         for i, row in enumerate(found.itertuples())
@@ -116,7 +121,8 @@ def _search(f: Filters) -> tuple[tuple[float, float] | None, int | None]:
         t("karte.search_pick"), list(labels), format_func=labels.get, key="map_pick"
     )
     row = found.iloc[choice]
-    return (float(row["lat"]), float(row["lon"])), SEARCH_ZOOM[row["kind"]]
+    lat, lon = float(row["lat"]), float(row["lon"])
+    return (lat, lon), SEARCH_ZOOM[row["kind"]], (lat, lon, str(row["name"]))
 
 
 def _handle_click(result: dict | None, f: Filters) -> None:
@@ -148,13 +154,14 @@ def _selection(f: Filters, districts: pd.DataFrame) -> None:
 def _table(values: pd.DataFrame, level: str, indicator: str) -> None:
     """The map's values as a sortable table (the accessible alternative)."""
     st.subheader(t("karte.table"))
-    shown = values[TABLE_COLUMNS]
+    shown = values[TABLE_COLUMNS].assign(few_cases=few_cases(values))
     if level == "district":
         shown = shown.drop(columns="district_name").rename(
             columns={"settlement": "kind"}
         )
     else:
         shown = shown.rename(columns={"settlement": "degurba_label"})
+        shown = shown.join(values[["per_100k_eb", "lq_eb"]])
     shown = shown.sort_values(indicator, ascending=indicator == "nearest_km")
     st.caption(t("karte.table_help"))
     show_table(shown, key=f"map_table_{level}")
@@ -190,9 +197,10 @@ def render() -> None:
     kpi_row(k, f.show_events)
     filters.show_if_empty(k)
     level, opts = _controls()
-    center, zoom = _search(f)
+    center, zoom, hit = _search(f)
     md = map_data(f, level)
-    result = _show_map(md, replace(opts, selected=f.districts), RETURNED, center, zoom)
+    opts = replace(opts, selected=f.districts, highlight=hit)
+    result = _show_map(md, opts, RETURNED, center, zoom)
     _handle_click(result, f)
     everywhere = replace(f, districts=())
     values = {
