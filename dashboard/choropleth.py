@@ -53,7 +53,7 @@ from dashboard.markup import esc, missing, render
 from dashboard.popups import event_popup, initiative_popup
 from dashboard.texts import t
 
-__all__ = ["build_map", "classification_for", "few_cases"]
+__all__ = ["area_fills", "build_map", "classification_for", "few_cases"]
 
 # Rows: [lat, lon, colour, popup HTML (escaped), title (plain text), kind].
 # Initiatives and events share one cluster layer whose icon shows both counts
@@ -108,18 +108,33 @@ def few_cases(values: pd.DataFrame) -> pd.Series:
     return values["in_filter"].astype(bool) & n.between(1, FEW_CASES - 1)
 
 
+def area_fills(
+    layer: AreaLayer, opts: MapOptions, cls: Classification
+) -> dict[str, str]:
+    """Fill colour per area key: its class colour, grey outside the filter."""
+    column = value_column(opts, layer.level)
+    return {
+        key: cls.colour(value) if inside else NO_DATA
+        for key, value, inside in zip(
+            layer.values["key"],
+            layer.values[column],
+            layer.values["in_filter"].astype(bool),
+            strict=True,
+        )
+    }
+
+
 def _feature_collection(
     layer: AreaLayer, opts: MapOptions, cls: Classification
 ) -> tuple[dict, dict[str, str], set[str]]:
     """GeoJSON with escaped tooltip properties, fill colour per key, few-case keys."""
     lang, digits = opts.lang, DECIMALS[opts.indicator]
     column = value_column(opts, layer.level)
-    features, fills = [], {}
+    features, fills = [], area_fills(layer, opts, cls)
     few = set(layer.values.loc[few_cases(layer.values), "key"])
     for row in layer.values.to_dict("records"):
         key = row["key"]
         inside = bool(row["in_filter"])
-        fills[key] = cls.colour(row[column]) if inside else NO_DATA
         settlement = row["settlement"]
         if layer.level == "district":
             settlement = t(f"kind.{settlement}", lang)

@@ -1,5 +1,8 @@
 """Self-contained static HTML map for the SINN website.
 
+The map carries a title box (title, indicator, data date, sources) as well as
+the legends, so a copy found later still says what it shows and from when.
+
 ``python -m dashboard.export_map [--db PATH] [--lang de|en] [--out PATH]``: one
 file with Leaflet, the marker-cluster plugin, the data and the legends inlined;
 no server, no CDN, no tile server. Public rows and fields only. A read-only
@@ -15,8 +18,10 @@ import duckdb
 
 from dashboard import queries as q
 from dashboard.choropleth import build_map
+from dashboard.map_controls import HtmlControl
 from dashboard.map_data import MapData, map_data
 from dashboard.map_style import MapOptions
+from dashboard.markup import render
 from dashboard.texts import LANGUAGES, t
 from sinn import config
 from sinn.atomic import atomic_write
@@ -39,9 +44,19 @@ def export_map(
     with connect(db_path, read_only=True) as con:
         md = public_map_data(con, f)
         demo = q.has_demo_rows(con)
+        run = q.latest_run(con) or {}
     notice = t("demo.caption", lang) if demo else ""
     opts = MapOptions(lang=lang, assets=None, height="100%", notice=notice)
-    figure = build_map(md, opts).get_root()
+    m = build_map(md, opts)
+    box = render(
+        "title_box.html",
+        title=t("export.title", lang),
+        indicator=t(f"map.legend.{opts.indicator}", lang),
+        date=t("share.built", lang, date=str(run.get("finished_at") or "–")[:10]),
+        sources=t("export.sources", lang),
+    )
+    HtmlControl(box, "bottomleft").add_to(m)
+    figure = m.get_root()
     figure.title = f"{t('app.title', lang)} – {t('nav.karte', lang)}"
     out = Path(out)
     atomic_write(out, figure.render().encode("utf-8"))

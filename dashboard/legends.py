@@ -82,10 +82,10 @@ class AreaMarks:
     few: int = 0
 
 
-def legend_html(
+def legend_parts(
     cls: Classification, opts: MapOptions, level: str, marks: AreaMarks = AreaMarks()
-) -> str:
-    """Legend of a choropleth: title with unit, one row per class, notes."""
+) -> tuple[str, list[Row], list[str]]:
+    """Title, rows and notes of a choropleth legend (map and PNG share them)."""
     lang = opts.lang
     digits = DECIMALS[opts.indicator]
     zero = "" if opts.indicator == "nearest_km" else t("map.legend.none", lang)
@@ -114,7 +114,14 @@ def legend_html(
         notes.append(t("map.legend.km_district", lang))
     if smoothed(opts, level):
         notes.append(t("map.legend.smoothed", lang))
-    title = t(f"map.legend.{opts.indicator}", lang)
+    return t(f"map.legend.{opts.indicator}", lang), rows, notes
+
+
+def legend_html(
+    cls: Classification, opts: MapOptions, level: str, marks: AreaMarks = AreaMarks()
+) -> str:
+    """Legend of a choropleth: title with unit, one row per class, notes."""
+    title, rows, notes = legend_parts(cls, opts, level, marks)
     return render("legend.html", title=title, rows=rows, notes=notes)
 
 

@@ -16,6 +16,7 @@ from dashboard.map_data import MapData
 from dashboard.map_style import BASEMAPS, INDICATORS, SCHEMES, SMOOTHABLE, MapOptions
 from dashboard.narrative import summary_text
 from dashboard.queries import MAP_LEVELS, Filters
+from dashboard.sharing import render_share
 
 MAP_KEY = "karte_map"
 # Only clicks come back from the map: pan and zoom must not rerun the app.
@@ -201,6 +202,7 @@ def render() -> None:
     md = map_data(f, level)
     opts = replace(opts, selected=f.districts, highlight=hit)
     result = _show_map(md, opts, RETURNED, center, zoom)
+    render_share(md, opts, level)
     _handle_click(result, f)
     everywhere = replace(f, districts=())
     values = {

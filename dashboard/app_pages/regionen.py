@@ -20,6 +20,13 @@ MEASURE_COLOURS = ("#999999", "#0072B2", "#D55E00")
 HIGHLIGHT, MUTED = "#b5123e", "#8da0b3"
 INDICATORS = ("per_100k", "initiatives", "lq")
 
+# Plotly's modebar always shown, with its "download as PNG" (2x, named file).
+CHART_CONFIG = {
+    "displayModeBar": True,
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "sinn-atlas"},
+}
+
 
 def _chart(fig: go.Figure, title: str = "", height: int = 360) -> None:
     """Show a figure under a bold title, with the shared layout."""
@@ -32,7 +39,7 @@ def _chart(fig: go.Figure, title: str = "", height: int = 360) -> None:
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
         legend_title_text="",
     )
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
 
 
 def _ranking(f: Filters) -> None:
