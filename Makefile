@@ -33,6 +33,7 @@ bench: venv
 	$(PY) -m bench.bench_etl
 	$(PY) -m bench.bench_coverage
 	$(PY) -m bench.bench_dashboard
+	$(PY) -m bench.bench_report
 
 clean:
 	rm -rf data/raw/* data/processed/*

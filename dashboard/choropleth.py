@@ -39,6 +39,7 @@ from dashboard.map_style import (
     OSM_TILES,
     OUTLINE_PANE,
     PALETTES,
+    RATE_CASES,
     SAXONY_STYLE,
     SELECTED_STYLE,
     THEME_COLOURS,
@@ -53,7 +54,7 @@ from dashboard.markup import esc, missing, render
 from dashboard.popups import event_popup, initiative_popup
 from dashboard.texts import t
 
-__all__ = ["area_fills", "build_map", "classification_for", "few_cases"]
+__all__ = ["area_fills", "build_map", "classification_for", "few_cases", "flagged"]
 
 # Rows: [lat, lon, colour, popup HTML (escaped), title (plain text), kind].
 # Initiatives and events share one cluster layer whose icon shows both counts
@@ -102,10 +103,24 @@ def classification_for(
     )
 
 
-def few_cases(values: pd.DataFrame) -> pd.Series:
-    """Areas inside the filter whose rate rests on 1 to ``FEW_CASES - 1`` initiatives."""
-    n = pd.to_numeric(values["initiatives"], errors="coerce")
+def few_cases(values: pd.DataFrame, column: str = "initiatives") -> pd.Series:
+    """Areas inside the filter whose rate rests on 1 to ``FEW_CASES - 1`` cases."""
+    n = pd.to_numeric(values[column], errors="coerce")
     return values["in_filter"].astype(bool) & n.between(1, FEW_CASES - 1)
+
+
+def cases_column(opts: MapOptions, values: pd.DataFrame) -> str | None:
+    """The count the shown rate rests on (``None``: a count or distance)."""
+    column = RATE_CASES.get(opts.indicator)
+    return column if column in values.columns else None
+
+
+def flagged(values: pd.DataFrame, opts: MapOptions) -> pd.Series:
+    """Areas whose shown rate rests on few cases (none for counts, distances)."""
+    column = cases_column(opts, values)
+    if column is None:
+        return pd.Series(False, index=values.index)
+    return few_cases(values, column)
 
 
 def area_fills(
@@ -131,7 +146,8 @@ def _feature_collection(
     lang, digits = opts.lang, DECIMALS[opts.indicator]
     column = value_column(opts, layer.level)
     features, fills = [], area_fills(layer, opts, cls)
-    few = set(layer.values.loc[few_cases(layer.values), "key"])
+    few = set(layer.values.loc[flagged(layer.values, opts), "key"])
+    counted = cases_column(opts, layer.values)
     for row in layer.values.to_dict("records"):
         key = row["key"]
         inside = bool(row["in_filter"])
@@ -140,17 +156,14 @@ def _feature_collection(
             settlement = t(f"kind.{settlement}", lang)
         elif not missing(row.get("degurba")):
             settlement = t(f"degurba.{int(row['degurba'])}", lang)
-        value = number(row[column], digits, lang)
-        cases = number(row["initiatives"], 0, lang)
+        texts = {"value": number(row[column], digits, lang)}
+        if counted:
+            texts["cases"] = number(row[counted], 0, lang)
+            if key in few:
+                texts["cases"] = t("map.tooltip.few", lang, n=texts["cases"])
         if not inside:
-            value = cases = t("map.legend.outside", lang)
-        elif key in few:
-            cases = t("map.tooltip.few", lang, n=cases)
-        features.append(
-            area_feature(
-                layer, row, lang, value=value, cases=cases, settlement=settlement
-            )
-        )
+            texts = dict.fromkeys(texts, t("map.legend.outside", lang))
+        features.append(area_feature(layer, row, lang, settlement=settlement, **texts))
     return {"type": "FeatureCollection", "features": features}, fills, few
 
 
@@ -182,15 +195,16 @@ def _area_layer(
     value_label = t(f"map.legend.{opts.indicator}", lang)
     if smoothed(opts, layer.level):
         value_label += f" – {t('map.legend.smoothed', lang)}"
+    counted = cases_column(opts, layer.values)
     aliases = {
         "name": t(f"map.level.{layer.level}.one", lang),
         "value": value_label,
-        "cases": t("map.tooltip.cases", lang),
+        **({"cases": t(f"col.{counted}", lang)} if counted else {}),
         "population": t("col.population", lang),
         "settlement": t(kind_label, lang),
     }
     outside = int((~layer.values["in_filter"].astype(bool)).sum())
-    marks = AreaMarks(outside=outside, few=len(few))
+    marks = AreaMarks(outside=outside, few=len(few), cases=counted or "")
     return filled_layer(data, fills, aliases, layer.level, lang, show, few), marks
 
 
@@ -384,7 +398,8 @@ def add_labels(m: folium.Map, data: MapData, opts: MapOptions) -> None:
 
 def add_credits(m: folium.Map, opts: MapOptions) -> None:
     """Data attribution, metric scale bar and the optional notice."""
-    Attribution(BKG_ZENSUS).add_to(m)
+    source = f" · {esc(opts.source)}" if opts.source else ""
+    Attribution(BKG_ZENSUS + source).add_to(m)
     MetricScale().add_to(m)
     if opts.notice:
         notice = render("notice.html", notice=opts.notice)

@@ -12,7 +12,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import duckdb
 import streamlit as st
 
-from dashboard import queries
+from dashboard import funding_queries, queries
 from dashboard.map_data import map_data as build_map_data
 from sinn import config
 from sinn.db import connect
@@ -134,3 +134,31 @@ rejects_by_reason = _cached(queries.rejects_by_reason)
 saxony_average = _cached(queries.saxony_average)
 settlement_comparison = _cached(queries.settlement_comparison)
 map_data = _cached(build_map_data)
+
+# the funding page (dashboard/funding_queries.py)
+funding_by_area = _cached(funding_queries.funding_by_area)
+funding_by_kind = _cached(funding_queries.funding_by_kind)
+funding_by_settlement = _cached(funding_queries.funding_by_settlement)
+funding_loaded = _cached(funding_queries.funding_loaded)
+funding_options = _cached(funding_queries.funding_options)
+funding_sources = _cached(funding_queries.funding_sources)
+funding_state_wide = _cached(funding_queries.funding_state_wide)
+initiatives_vs_funding = _cached(funding_queries.initiatives_vs_funding)
+operations_in_view = _cached(funding_queries.operations_in_view)
+top_beneficiaries = _cached(funding_queries.top_beneficiaries)
+top_places = _cached(funding_queries.top_places)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _report(path: str, stamp: Stamp, ars: str, lang: str) -> bytes:
+    """The district report PDF of one build, district and language."""
+    # imported here: matplotlib and ReportLab load only when a report is wanted
+    from dashboard.report import report_bytes
+
+    return _call(report_bytes, path, stamp, (ars, lang))
+
+
+def report_pdf(ars: str, lang: str) -> bytes:
+    """The Kreisdossier PDF of district ``ars`` for the current build."""
+    path, stamp = _current()
+    return _report(path, stamp, ars, lang)

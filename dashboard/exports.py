@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import shapely
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -58,6 +59,21 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "per_100k": ("unit.per_100k", "src.computed"),
     "events_per_100k": ("unit.per_100k", "src.computed"),
     "lq": ("unit.ratio", "src.computed"),
+    "operation_id": ("unit.key", "src.esf"),
+    "beneficiary": ("unit.text", "src.esf"),
+    "start_date": ("unit.date", "src.esf"),
+    "end_date": ("unit.date", "src.esf"),
+    "eligible_eur": ("unit.eur", "src.esf"),
+    "eu_rate": ("unit.percent", "src.esf"),
+    "fund": ("unit.text", "src.esf"),
+    "category": ("unit.text", "src.esf"),
+    "guideline": ("unit.text", "src.esf"),
+    "place_raw": ("unit.text", "src.esf"),
+    "operations": ("unit.count", "src.computed"),
+    "eur_per_inhabitant": ("unit.eur_per_inhabitant", "src.computed"),
+    "operations_per_100k": ("unit.per_100k", "src.computed"),
+    "key": ("unit.key", "src.bkg"),
+    "source": ("unit.text", "src.esf"),
 }
 
 
@@ -141,6 +157,16 @@ def to_geojson(frame: pd.DataFrame) -> bytes:
     )
     text = gdf.to_json(na="null", drop_id=True, ensure_ascii=False)
     return text.encode("utf-8")
+
+
+def to_area_geojson(frame: pd.DataFrame, geometries: dict[str, str]) -> bytes:
+    """A GeoJSON FeatureCollection of areas: ``key`` -> GeoJSON geometry text."""
+    gdf = gpd.GeoDataFrame(
+        frame.copy(),
+        geometry=shapely.from_geojson(frame["key"].map(geometries).to_numpy()),
+        crs="EPSG:4326",
+    )
+    return gdf.to_json(na="null", drop_id=True, ensure_ascii=False).encode("utf-8")
 
 
 def to_parquet(frame: pd.DataFrame, dictionary: pd.DataFrame | None = None) -> bytes:

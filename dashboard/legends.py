@@ -80,6 +80,7 @@ class AreaMarks:
 
     outside: int = 0
     few: int = 0
+    cases: str = "initiatives"  # what the flagged rates count (a ``col.`` key)
 
 
 def legend_parts(
@@ -94,7 +95,9 @@ def legend_parts(
         for i, colour in enumerate(cls.colours)
     ]
     if marks.few:
-        text = t("map.legend.few", lang, n=FEW_CASES)
+        what = t(f"col.{marks.cases}", lang)
+        what = what if lang == "de" else what.lower()
+        text = t("map.legend.few", lang, n=FEW_CASES, what=what)
         rows.append(Row("sinn-swatch sinn-few", f"{text} ({marks.few})"))
     if marks.outside:
         text = t("map.legend.outside", lang)

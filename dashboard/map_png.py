@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from shapely.geometry import shape
 
-from dashboard.choropleth import area_fills, classification_for, few_cases
+from dashboard.choropleth import area_fills, cases_column, classification_for, flagged
 from dashboard.legends import AreaMarks, legend_parts
 from dashboard.map_data import MapData
 from dashboard.map_style import BKG_ZENSUS, SELECTED, MapOptions, validate
@@ -51,7 +51,7 @@ def map_png(
     values = layer.values
     cls = classification_for(values, opts, layer.level)
     fills = area_fills(layer, opts, cls)
-    few = few_cases(values)
+    few = flagged(values, opts)
     keys = list(values["key"])
     areas = _shapes(layer.geometries, keys)
     fig = Figure(figsize=(10, 7.6), dpi=dpi)
@@ -60,9 +60,9 @@ def map_png(
     edge = 0.2 if layer.level == "municipality" else 0.8
     areas.plot(ax=ax, color=[fills[k] for k in keys], edgecolor="white", linewidth=edge)
     if few.any():  # as on the map: paler, dashed outline
-        flagged = areas[few.to_numpy()]
-        flagged.plot(ax=ax, color="white", alpha=0.5, linewidth=0)
-        flagged.boundary.plot(
+        paler = areas[few.to_numpy()]
+        paler.plot(ax=ax, color="white", alpha=0.5, linewidth=0)
+        paler.boundary.plot(
             ax=ax, color="#333333", linewidth=0.6, linestyle=(0, (3, 3))
         )
     if data.district_outlines:
@@ -88,7 +88,10 @@ def map_png(
     ax.set_aspect(1 / math.cos(math.radians(51)))
     outside = int((~values["in_filter"].astype(bool)).sum())
     title, rows, notes = legend_parts(
-        cls, opts, layer.level, AreaMarks(outside=outside, few=int(few.sum()))
+        cls,
+        opts,
+        layer.level,
+        AreaMarks(outside, int(few.sum()), cases_column(opts, values) or ""),
     )
     handles = [
         Patch(facecolor=r.style.removeprefix("background:"), edgecolor="#888888")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dashboard.assets import SERVED_BASE
 
 __all__ = [
+    "FUNDING_INDICATORS",
     "BASEMAPS",
     "CONCENTRATION_COLOURS",
     "DECIMALS",
@@ -17,6 +18,7 @@ __all__ = [
     "INDICATORS",
     "NO_DATA",
     "PLAN_COLOURS",
+    "RATE_CASES",
     "SCHEMES",
     "SMOOTHABLE",
     "THEME_COLOURS",
@@ -29,10 +31,13 @@ __all__ = [
 ]
 
 INDICATORS = ("initiatives", "per_100k", "lq", "nearest_km")
+#: Indicators of the Förderung page (same classification and legend rules).
+FUNDING_INDICATORS = ("eur_per_inhabitant", "operations_per_100k")
 SCHEMES = ("quantiles", "equal_interval", "natural_breaks")
 BASEMAPS = ("none", "osm")
 #: Decimals shown per indicator.
 DECIMALS = {"initiatives": 0, "per_100k": 1, "lq": 2, "nearest_km": 1}
+DECIMALS |= {"eur_per_inhabitant": 2, "operations_per_100k": 1}
 # ColorBrewer schemes marked colour-blind safe: sequential for counts and rates,
 # orange-red for distances (far = bad), purple-orange diverging around LQ 1.
 PALETTES = {"initiatives": "YlGnBu", "per_100k": "YlGnBu", "nearest_km": "OrRd"}
@@ -42,10 +47,18 @@ PALETTES = {"initiatives": "YlGnBu", "per_100k": "YlGnBu", "nearest_km": "OrRd"}
 GAP_COLOURS = ("#7f3b08", "#b35806", "#e08214", "#fdb863")
 CONCENTRATION_COLOURS = ("#b2abd2", "#8073ac", "#542788", "#2d004b")
 MAX_SIDE_CLASSES = 4
-#: Fewer initiatives than this: the rate or LQ is flagged as resting on few cases.
+#: Fewer cases than this: a rate or LQ is flagged as resting on few cases.
 FEW_CASES = 3
+#: The count column each rate rests on (flagged when it is 1 .. FEW_CASES - 1).
+RATE_CASES = {
+    "per_100k": "initiatives",
+    "lq": "initiatives",
+    "eur_per_inhabitant": "operations",
+    "operations_per_100k": "operations",
+}
 #: Areas resting on few cases are drawn paler, with a dashed dark outline.
 FEW_STYLE = {"fillOpacity": 0.4, "dashArray": "3 3", "color": "#333333"}
+PALETTES |= {"eur_per_inhabitant": "YlGnBu", "operations_per_100k": "YlGnBu"}
 NO_DATA = "#d9d9d9"
 SELECTED = "#b5123e"
 # Okabe-Ito (colour-blind safe) first, then Paul Tol's muted set for the rest.
@@ -116,6 +129,7 @@ class MapOptions:
     assets: str | None = SERVED_BASE  # None: inline the JS/CSS (static export)
     smoothed: bool = False  # empirical-Bayes rates (municipality level only)
     highlight: tuple[float, float, str] | None = None  # search hit: lat, lon, name
+    source: str = ""  # plain text appended to the attribution (escaped there)
 
 
 #: Indicators that have an empirical-Bayes smoothed column ``<name>_eb``.
@@ -135,7 +149,7 @@ def value_column(opts: MapOptions, level: str) -> str:
 def validate(opts: MapOptions) -> None:
     """Raise ``ValueError`` naming the bad option."""
     for name, value, allowed in (
-        ("indicator", opts.indicator, INDICATORS),
+        ("indicator", opts.indicator, INDICATORS + FUNDING_INDICATORS),
         ("scheme", opts.scheme, SCHEMES),
         ("basemap", opts.basemap, BASEMAPS),
     ):

@@ -7,6 +7,7 @@ parameters; this module does not import Streamlit so it can be tested alone.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Literal
@@ -53,15 +54,29 @@ def _where(
     ``region`` names the district and settlement-type expressions, or is
     ``None`` to leave the region filters out.
     """
-    clauses, params = ["TRUE"], []
     lists = [(f"{alias}.{_COLUMN[name]}", getattr(f, name)) for name in _KINDS[kind][2]]
     if region:
         lists += [(region[0], f.districts), (region[1], f.degurba)]
+    return where_clause(lists, year, f.year_from, f.year_to)
+
+
+def where_clause(
+    lists: Iterable[tuple[str, Sequence]],
+    year: str,
+    year_from: int | None,
+    year_to: int | None,
+) -> tuple[str, list]:
+    """WHERE clause (without the keyword) and bound parameters.
+
+    Each expression in ``lists`` must be in its list (an empty list restricts
+    nothing); ``year`` must lie in ``year_from``..``year_to`` where given.
+    """
+    clauses, params = ["TRUE"], []
     for column, values in lists:
         if values:
             clauses.append(f"{column} IN (SELECT unnest(?))")
             params.append(list(values))
-    for op, value in ((">=", f.year_from), ("<=", f.year_to)):
+    for op, value in ((">=", year_from), ("<=", year_to)):
         if value is not None:
             clauses.append(f"{year} {op} ?")
             params.append(value)

@@ -59,6 +59,6 @@ def render_share(md: MapData, opts: MapOptions, level: str) -> None:
         key="map_png",
     )
     with right.expander(t("share.embed")):
-        url = embed_url(st.context.url, dict(st.query_params))
+        url = embed_url(st.context.url or "", dict(st.query_params))
         st.code(embed_snippet(url, t("app.title")), language="html")
         st.caption(t("share.embed_help"))

@@ -20,9 +20,11 @@ PAGES = [
     (karte.render, "nav.karte", "karte", None),
     ("app_pages/regionen.py", "nav.regionen", "regionen", None),
     ("app_pages/planung.py", "nav.planung", "planung", None),
+    ("app_pages/foerderung.py", "nav.foerderung", "foerderung", None),
     ("app_pages/daten.py", "nav.daten", "daten", None),
     ("app_pages/methodik.py", "nav.methodik", "methodik", None),
 ]
+REAL_DATA_PAGES = ("foerderung",)  # pages without the demo-data notice
 EMBED_VIEW = "embed"  # ?view=embed; Streamlit keeps `embed` for itself
 
 
@@ -69,7 +71,8 @@ def main() -> None:
     st.sidebar.markdown(f"**{t('app.title')}** · {t('app.subtitle')}")
     _language_switch()
     st.title(nav.title)
-    if data.has_demo_rows():
+    # the funding page shows real data only; its initiatives chart says so itself
+    if data.has_demo_rows() and nav.url_path not in REAL_DATA_PAGES:
         st.warning(t("demo.notice"), icon=":material/science:")
     filters.sidebar_filters()
     nav.run()

@@ -36,6 +36,8 @@ def _load(path: Path) -> dict[str, tuple[str, ...]]:
 
 
 TEXT: dict[str, tuple[str, ...]] = _load(TEXTS_FILE)
+# the Förderung page and the district report keep their texts in a file of their own
+TEXT.update(_load(Path(__file__).with_name("funding_texts.toml")))
 
 
 def t(key: str, lang: str, **values: object) -> str:

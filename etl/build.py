@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import aggregate, checks, importer, marts, publish
+from etl import aggregate, checks, importer, ingest, marts, publish
 from etl.macros import install_macros
 from etl.operations import ESF_LIST, import_operations
 from etl.reference import build_reference
@@ -57,6 +57,7 @@ class RunSummary:
         lines += [
             f"  input {i['kind']:<10} {Path(i['path']).name}: {i['rows']} rows"
             + (" (demo)" if i.get("demo") else "")
+            + "".join(f"\n    note: {n}" for n in i.get("notes", ()))
             for i in self.inputs
         ]
         accepted = ", ".join(f"{v} {k}" for k, v in self.accepted.items())
@@ -165,14 +166,25 @@ def _import(
         for order, (kind, path, is_demo) in enumerate(inputs, start=1):
             result = importer.stage_file(con, kind, path, order, is_demo, workdir)
             staged.append(result)
-            summary.inputs.append({"kind": kind, "path": str(path), "rows": result.rows,
-                                   "demo": is_demo})  # fmt: skip
+            summary.inputs.append(
+                {
+                    "kind": kind,
+                    "path": str(path),
+                    "rows": result.rows,
+                    "demo": is_demo,
+                    "notes": ingest.notes(con, result.table),
+                }
+            )
             summary.rows_read += result.rows
     for kind in importer.KINDS:
         importer.stage_view(con, kind, staged)
     publish.pause_point("import")
+    # Reader-level rejects (ragged rows, stray bytes) are in rejects already.
     staged_rows = sum(
         con.execute(f"SELECT count(*) FROM stg_{kind}").fetchone()[0]
+        + con.execute("SELECT count(*) FROM rejects WHERE kind = ?", [kind]).fetchone()[
+            0
+        ]
         for kind in importer.KINDS
     )
     with _timed(summary, "validate_geocode"):

@@ -71,6 +71,10 @@ def _build(args: argparse.Namespace) -> int:
     from etl.publish import BuildLocked
 
     inputs = [*args.initiatives, *args.events, *args.operations]
+    folders = [p for p in inputs if p.is_dir()]
+    if folders:
+        print(f"error: {folders[0]}: is a directory, not a file", file=sys.stderr)
+        return 2
     missing = [p for p in inputs if not p.is_file()]
     if missing:
         print(

@@ -148,12 +148,14 @@ def stage_file(
     workdir: Path,
 ) -> InputResult:
     """Read one file into a source table; nothing is copied until validation."""
-    table = ingest.read_input(con, path, workdir)
+    table = ingest.read_input(con, path, workdir, _ALIASES[kind])
     select, raw = ingest.canonical_select(con, table, _ALIASES[kind])
     con.execute(
         "INSERT INTO stg_files VALUES (?, ?, ?)", [file_order, path.name, is_demo]
     )
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    # Rows the reader could not parse go to rejects now; they still count as read.
+    unparsed = ingest.store_rejects(con, table, kind, path.name)
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + unparsed
     return InputResult(kind, str(path), rows, int(file_order), table, select, raw)
 
 

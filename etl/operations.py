@@ -334,7 +334,9 @@ def _stage_file(
         "INSERT INTO op_files VALUES (?, ?, ?, ?, ?)",
         [order, path.name, fund, notation, scale],
     )
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    # Rows the reader could not parse (ragged, stray bytes) are rejects already.
+    unparsed = ingest.store_rejects(con, table, KIND, path.name)
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + unparsed
     programme, as_of = programme_from_name(path.name, fund), as_of_from_name(path.name)
     source = {
         "source_file": path.name,

@@ -279,3 +279,9 @@ TABLE_DDL: dict[str, str] = {
             source_row BIGINT NOT NULL, reason VARCHAR NOT NULL, detail VARCHAR,
             raw VARCHAR NOT NULL)""",
 }
+
+
+def header_score(headers: list[str], aliases: dict[str, tuple[str, ...]]) -> int:
+    """Number of distinct canonical fields whose alias matches one of ``headers``."""
+    lookup = alias_lookup(aliases)
+    return len({lookup[h] for h in map(normalise_header, headers) if h in lookup})

@@ -70,3 +70,27 @@ def build_pause() -> Pause:
         os.environ.get("SINN_TEST_PAUSE_MARKER"),
         float(os.environ.get("SINN_TEST_PAUSE_SECONDS", "60")),
     )
+
+
+def max_unzipped_bytes() -> int:
+    """Largest uncompressed content of a zip-based input such as XLSX.
+
+    ``SINN_MAX_UNZIPPED_MB``, default 500 MB: the compressed size says nothing
+    about what a reader has to expand.
+    """
+    return int(float(os.environ.get("SINN_MAX_UNZIPPED_MB", "500")) * 1024 * 1024)
+
+
+def max_columns() -> int:
+    """Widest accepted header row (``SINN_MAX_COLUMNS``, default 1,000)."""
+    return int(os.environ.get("SINN_MAX_COLUMNS", "1000"))
+
+
+def max_cells() -> int:
+    """Most cells (rows × header columns) read from one input (``SINN_MAX_CELLS``)."""
+    return int(os.environ.get("SINN_MAX_CELLS", "100000000"))
+
+
+def repair_encoding() -> bool:
+    """Decode stray-encoding rows instead of rejecting them (``SINN_REPAIR_ENCODING=1``)."""
+    return os.environ.get("SINN_REPAIR_ENCODING", "").lower() in {"1", "true", "yes"}

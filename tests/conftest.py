@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bench.live_server import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Recorder
+from bench.live_server import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Recorder, serve
 from deploy.replicas import APP
 from etl.build import build
 from etl.fetch import fetch
@@ -25,6 +25,16 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("db") / "sinn.duckdb"
     build(path, demo=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def demo_server(
+    demo_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Base URL of a `streamlit run` of the app on the demo database."""
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with serve(demo_db, log) as (url, _proc):
+        yield url
 
 
 @pytest.fixture(scope="session")

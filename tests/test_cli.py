@@ -110,3 +110,17 @@ def test_cli_missing_input(tmp_path):
     assert result.returncode == 2
     assert "input file not found" in result.stderr
     assert not Path(tmp_path / "x.duckdb").exists()
+
+
+def test_cli_directory_as_input(tmp_path):
+    (tmp_path / "export.csv").mkdir()
+    result = run_cli(
+        "build",
+        "--initiatives",
+        str(tmp_path / "export.csv"),
+        "--db",
+        str(tmp_path / "x.duckdb"),
+    )
+    assert result.returncode == 2
+    assert f"{tmp_path / 'export.csv'}: is a directory, not a file" in result.stderr
+    assert not Path(tmp_path / "x.duckdb").exists()

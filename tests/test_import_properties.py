@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 
 import openpyxl
@@ -93,6 +94,24 @@ def _write(path_base, rows, fmt, dropped):
     return path
 
 
+def _rows_with_data(rows: list[dict], fmt: str, columns: list[str]) -> int:
+    """Rows the file holds: a workbook has no blank rows, only rows with a value.
+
+    openpyxl stores no control characters, and no value for a formula it wrote
+    (Excel would store the result); such cells are empty when read back.
+    """
+    if not fmt.startswith("xlsx"):
+        return len(rows)
+    clean = openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.sub
+    return sum(
+        any(
+            clean("", r[c]).strip() and not clean("", r[c]).startswith("=")
+            for c in columns
+        )
+        for r in rows
+    )
+
+
 @settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
 @given(files)
@@ -101,8 +120,9 @@ def test_every_row_accounted_for(tmp_path_factory, spec):
     work = tmp_path_factory.mktemp("prop")
     path = _write(work / "input", rows, fmt, dropped)
     summary = build(work / "db.duckdb", initiatives=[path], raw=reference_raw())
-    assert summary.rows_read == len(rows)
-    assert summary.accepted["initiatives"] + summary.rejected == len(rows)
+    expected = _rows_with_data(rows, fmt, [c for c in COLUMNS if c not in dropped])
+    assert summary.rows_read == expected
+    assert summary.accepted["initiatives"] + summary.rejected == expected
     assert set(summary.rejected_by_reason) <= set(REJECT_REASONS)
     with connect(work / "db.duckdb", read_only=True) as con:
         bad_urls = con.execute(
@@ -120,3 +140,92 @@ def test_every_row_accounted_for(tmp_path_factory, spec):
     assert bad_urls == 0
     assert no_place == 0
     assert all(isinstance(r, dict) for r in raws)
+
+
+# File shapes from issue 13: the table on a later sheet or below a hidden one, a
+# wrapped JSON list, preamble lines, mixed line endings, stray bytes, ragged rows.
+shaped_files = st.tuples(
+    st.lists(row, max_size=12),
+    st.sampled_from(["csv", "xlsx-sheets", "xlsx-hidden", "json-wrapped"]),
+    st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1, max_size=4),
+    st.sets(st.integers(0, 11), max_size=3),  # rows written in Windows-1252
+    st.sets(st.integers(0, 11), max_size=3),  # rows with one field too many/few
+    st.booleans(),  # preamble lines above the header
+)
+
+
+def _csv_line(values: list[str]) -> str:
+    """One CSV record (quoted as needed) without its line ending."""
+    buffer = io.StringIO()
+    # The default terminator makes the writer quote fields holding CR or LF.
+    csv.writer(buffer, delimiter=";").writerow(values)
+    return buffer.getvalue().removesuffix("\r\n")
+
+
+def _write_shaped(path_base, rows, shape, endings, stray, ragged, preamble):
+    """Write rows in one of the hostile shapes; return the path."""
+    if shape == "json-wrapped":
+        path = path_base.with_suffix(".json")
+        wrapped = {"errors": [], "meta": {"n": len(rows)}, "data": rows}
+        path.write_text(json.dumps(wrapped), encoding="utf-8")
+        return path
+    if shape.startswith("xlsx"):
+        path = path_base.with_suffix(".xlsx")
+        wb = openpyxl.Workbook()
+        first = wb.active
+        clean = openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.sub
+        if shape == "xlsx-hidden":  # an old copy of the table, hidden
+            first.append(COLUMNS)
+            first.append(["old", "ALT-1", "51.05", "13.74"] + [""] * 10)
+            first.sheet_state = "hidden"
+        else:
+            first.append(["Hinweis: die Daten stehen auf Blatt 2"])
+        ws = wb.create_sheet("Daten")
+        if preamble:
+            ws.append(["Export SINN-Plattform"])
+        ws.append(COLUMNS)
+        for r in rows:
+            ws.append([clean("", r[c]) for c in COLUMNS])
+        wb.save(path)
+        return path
+    path = path_base.with_suffix(".csv")
+    lines = ["sep=;", "Export SINN-Plattform, Stand 01.02.2024"] if preamble else []
+    records = [_csv_line(COLUMNS)]
+    for i, r in enumerate(rows):
+        values = [r[c] for c in COLUMNS]
+        if i in ragged:
+            values = values[:-1] if i % 2 else [*values, "zu viel"]
+        records.append(_csv_line(values))
+    data = b""
+    for i, line in enumerate(lines + records):
+        stray_row = i - len(lines) - 1 in stray
+        data += line.encode("cp1252" if stray_row else "utf-8", errors="replace")
+        data += endings[i % len(endings)].encode()
+    path.write_bytes(data)
+    return path
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(shaped_files)
+def test_file_shapes_lose_no_row(tmp_path_factory, spec):
+    rows, shape, endings, stray, ragged, preamble = spec
+    work = tmp_path_factory.mktemp("shape")
+    path = _write_shaped(work / "input", rows, shape, endings, stray, ragged, preamble)
+    summary = build(work / "db.duckdb", initiatives=[path], raw=reference_raw())
+    expected = _rows_with_data(rows, shape, COLUMNS)
+    assert summary.rows_read == expected
+    assert summary.accepted["initiatives"] + summary.rejected == expected
+    with connect(work / "db.duckdb", read_only=True) as con:
+        rejected_rows = {
+            r[0] for r in con.execute("SELECT source_row FROM rejects").fetchall()
+        }
+        old = con.execute(
+            "SELECT count(*) FROM initiatives WHERE name = 'ALT-1'"
+        ).fetchone()[0]
+    assert old == 0
+    if shape == "csv":  # every ragged row is a reject, none is padded or cut
+        assert {i + 1 for i in ragged if i < len(rows)} <= rejected_rows

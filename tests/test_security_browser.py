@@ -75,7 +75,8 @@ HOSTILE_PARAMS = {
 
 def _pages() -> list[str]:
     """URL paths of every page, the embed view included."""
-    names = ["", "regionen", "daten", "methodik", "?embed=true&view=embed"]
+    names = ["", "regionen", "daten", "methodik", "foerderung"]
+    names.append("?embed=true&view=embed")
     if (ROOT / "dashboard" / "app_pages" / "planung.py").exists():
         names.append("planung")
     return names

@@ -26,6 +26,8 @@ DEFINITIONS = (
     ("met.distance_name", "met.distance"),
     ("met.unreached_name", "met.unreached"),
     ("met.recommendation_name", "met.recommendation"),
+    ("ind.eur_per_inhabitant", "met.funding"),
+    ("met.funding_gap_name", "met.funding_gap"),
 )
 
 
@@ -87,6 +89,11 @@ def _sources() -> None:
         for key, licence, attribution in SOURCES
     ]
     rows.append((t("met.src_sinn"), t("met.use_sinn"), "–", t("met.sinn_attribution")))
+    if data.funding_loaded():
+        citation = "; ".join(data.funding_sources()["citation"])
+        rows.append(
+            (t("met.src_esf"), t("met.use_esf"), t("met.licence_esf"), citation)
+        )
     header = [t(k) for k in ("met.source", "met.use", "met.licence", "met.attribution")]
     st.markdown(_markdown_table(header, rows))
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import data, filters
 from dashboard.components import kpi_row, show_table
-from dashboard.i18n import fmt_num, fmt_pct, labels, plotly_separators, t
+from dashboard.i18n import fmt_num, fmt_pct, labels, language, plotly_separators, t
 from dashboard.queries import Filters
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -251,6 +251,17 @@ def _profile(f: Filters) -> None:
         index=list(names).index(default),
         format_func=names.get,
         key="reg_profile",
+    )
+    lang = language()
+    st.download_button(
+        t("reg.report"),
+        data=lambda: data.report_pdf(ars, lang),  # built only when clicked
+        file_name=f"kreisdossier_{ars}.pdf",
+        mime="application/pdf",
+        key="dl_report",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        help=t("reg.report_help"),
     )
     profile = data.region_profile(f, ars)
     table = pd.DataFrame(

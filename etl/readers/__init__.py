@@ -1,0 +1,1 @@
+"""File readers: CSV/text, XLSX, JSON and GeoJSON into text tables in DuckDB."""
