@@ -6,6 +6,7 @@ and 390×844 (phone). Screenshots go to tests/artifacts/ for a human look.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from itertools import combinations
 from pathlib import Path
@@ -68,6 +69,21 @@ def _shot(page, name: str) -> None:
         frames.first.evaluate("e => e.scrollIntoView({block: 'end'})")
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     assert page.recorder.errors == [] and page.recorder.external() == []
+
+
+def _map_with(page, selector: str):
+    """The map frame once ``selector`` is in it (a rerun replaces the iframe)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        frame = page.wait_for_selector(MAP_FRAME).content_frame()
+        try:
+            if frame is None:
+                raise playwright.Error("map iframe detached")
+            frame.wait_for_selector(selector, timeout=5_000)
+            return frame
+        except playwright.Error:
+            if time.monotonic() > deadline:
+                raise
 
 
 def _overlap(a: dict, b: dict) -> bool:
@@ -151,9 +167,8 @@ def test_search_hit_highlighted_and_labelled(server: str, desktop) -> None:
     page.get_by_label("Initiative oder Gemeinde suchen").fill("Görlitz")
     page.keyboard.press("Enter")
     _settle(page)
-    _frame_el, frame = _map(page, 13)
+    frame = _map_with(page, ".sinn-hit span")
     hit = frame.locator(".sinn-hit span")
-    hit.wait_for()
     assert hit.inner_text() == "Görlitz"
     box, map_box = (
         hit.bounding_box(),
