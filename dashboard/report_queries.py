@@ -9,7 +9,7 @@ __all__ = ["area_geometries", "import_state"]
 
 
 def area_geometries(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
-    """Key, name, district and EPSG:25833 geometry (WKB) of every district or municipality."""
+    """Key, name, district and EPSG:25833 geometry (WKB) of every area of ``level``."""
     if level == "district":
         sql = """SELECT ars AS key, name, ars AS district_ars, ST_AsWKB(geom) AS wkb
                  FROM districts ORDER BY ars"""
@@ -22,7 +22,7 @@ def area_geometries(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
 
 
 def import_state(con: duckdb.DuckDBPyConnection) -> dict:
-    """Date and boundary file of the latest published build, and whether demo rows exist."""
+    """Date and boundary file of the latest build, and whether demo rows exist."""
     sql = """
         SELECT (SELECT max(finished_at)::DATE FROM etl_runs) AS built,
                (SELECT boundary_file FROM etl_runs ORDER BY started_at DESC LIMIT 1)

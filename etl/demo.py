@@ -12,11 +12,12 @@ import datetime as dt
 import math
 import random
 import re
+import tomllib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 import shapely
@@ -36,186 +37,165 @@ SHARE_POSTAL, SHARE_MUNICIPALITY = 0.10, 0.10
 SHARE_PRIVATE = 0.05
 SHARE_DECIMAL_COMMA = 0.25
 EVENT_TYPE_COUNTS = {
-    "Workshop": 16, "Roadshow": 14, "Netzwerktreffen": 12, "Coaching": 10,
-    "Hackathon": 6, "Bildungsreise": 6, "Konferenz": 6,
-}  # fmt: skip
+    "Workshop": 16,
+    "Roadshow": 14,
+    "Netzwerktreffen": 12,
+    "Coaching": 10,
+    "Hackathon": 6,
+    "Bildungsreise": 6,
+    "Konferenz": 6,
+}
 N_EVENTS = sum(EVENT_TYPE_COUNTS.values())
 N_LINKED_EVENTS = N_EVENTS // 2
 UNLINKED_TYPES = ("Roadshow", "Konferenz")
 PARTICIPANTS = {
-    "Workshop": (8, 35), "Roadshow": (15, 60), "Netzwerktreffen": (20, 80),
-    "Coaching": (4, 20), "Hackathon": (30, 120), "Bildungsreise": (10, 30),
+    "Workshop": (8, 35),
+    "Roadshow": (15, 60),
+    "Netzwerktreffen": (20, 80),
+    "Coaching": (4, 20),
+    "Hackathon": (30, 120),
+    "Bildungsreise": (10, 30),
     "Konferenz": (80, 400),
-}  # fmt: skip
+}
 
-# Rural weight = factor * population ** 1.2: low factors leave whole districts sparse.
-DISTRICT_FACTOR = {
-    "14729": 1.3, "14628": 1.2, "14627": 1.1, "14524": 1.0, "14625": 1.0,
-    "14626": 0.8, "14523": 0.7, "14522": 0.6, "14521": 0.4, "14730": 0.3,
-}  # fmt: skip
-REGION = {
-    "14713": "leipzig", "14729": "leipzig", "14730": "leipzig",
-    "14612": "dresden", "14627": "dresden", "14628": "dresden",
-    "14625": "ost", "14626": "ost",
-    "14511": "sued", "14521": "sued", "14522": "sued", "14523": "sued", "14524": "sued",
-}  # fmt: skip
+# District -> region of its partners, phone area code and rural weight factor.
+# Rural weight = factor * population ** 1.2: low factors leave whole districts sparse;
+# the three cities are drawn by population and have no factor.
+# fmt: off
+DISTRICTS: dict[str, tuple[str, str, float | None]] = {
+    "14511": ("sued",    "371",   None),  # Chemnitz
+    "14521": ("sued",    "3733",  0.4),   # Erzgebirgskreis
+    "14522": ("sued",    "3731",  0.6),   # Mittelsachsen
+    "14523": ("sued",    "3741",  0.7),   # Vogtlandkreis
+    "14524": ("sued",    "375",   1.0),   # Zwickau
+    "14612": ("dresden", "351",   None),  # Dresden
+    "14625": ("ost",     "3591",  1.0),   # Bautzen
+    "14626": ("ost",     "3581",  0.8),   # Görlitz
+    "14627": ("dresden", "3521",  1.1),   # Meißen
+    "14628": ("dresden", "3501",  1.2),   # Sächsische Schweiz-Osterzgebirge
+    "14713": ("leipzig", "341",   None),  # Leipzig
+    "14729": ("leipzig", "3437",  1.3),   # Landkreis Leipzig
+    "14730": ("leipzig", "34202", 0.3),   # Nordsachsen
+}
+# fmt: on
+REGION = {ars: region for ars, (region, _, _) in DISTRICTS.items()}
+AREA_CODE = {ars: code for ars, (_, code, _) in DISTRICTS.items()}
+DISTRICT_FACTOR = {ars: f for ars, (_, _, f) in DISTRICTS.items() if f is not None}
 # Impact Hubs work around their city, Caritas in the east, DRK statewide.
 PARTNER_WEIGHTS = {
     "leipzig": {"Impact Hub Leipzig": 45, "DRK": 20, "parikom": 15, "Startnext": 20},
-    "dresden": {"Impact Hub Dresden": 40, "Caritas": 20, "DRK": 15, "parikom": 10,
-                "Startnext": 15},
-    "ost": {"Caritas": 35, "DRK": 30, "parikom": 20, "Startnext": 10,
-            "Impact Hub Dresden": 5},
+    "dresden": {
+        "Impact Hub Dresden": 40,
+        "Caritas": 20,
+        "DRK": 15,
+        "parikom": 10,
+        "Startnext": 15,
+    },
+    "ost": {
+        "Caritas": 35,
+        "DRK": 30,
+        "parikom": 20,
+        "Startnext": 10,
+        "Impact Hub Dresden": 5,
+    },
     "sued": {"DRK": 40, "parikom": 30, "Startnext": 25, "Impact Hub Leipzig": 5},
-}  # fmt: skip
-AREA_CODE = {
-    "14511": "371", "14521": "3733", "14522": "3731", "14523": "3741", "14524": "375",
-    "14612": "351", "14625": "3591", "14626": "3581", "14627": "3521", "14628": "3501",
-    "14713": "341", "14729": "3437", "14730": "34202",
-}  # fmt: skip
-QUARTERS = {
-    "14713000": ("Connewitz", "Plagwitz", "Grünau", "Gohlis", "Lindenau", "Reudnitz",
-                 "Paunsdorf", "Schönefeld", "Südvorstadt", "Volkmarsdorf"),
-    "14612000": ("Neustadt", "Pieschen", "Gorbitz", "Prohlis", "Johannstadt",
-                 "Striesen", "Löbtau", "Klotzsche", "Leuben"),
-    "14511000": ("Kaßberg", "Sonnenberg", "Yorckgebiet", "Schloßchemnitz",
-                 "Bernsdorf", "Hutholz", "Altendorf"),
-}  # fmt: skip
+}
 
 THEME_WEIGHTS = {
-    "Bildung": 14, "Teilhabe & Demokratie": 12, "Alter": 10, "Familie": 10,
-    "Migration & Integration": 9, "Gesundheit": 9, "Inklusion": 8, "Arbeit": 8,
-    "Wohnen": 7, "Pflege": 7, "Katastrophenschutz": 3, "Sonstiges": 3,
-}  # fmt: skip
+    "Bildung": 14,
+    "Teilhabe & Demokratie": 12,
+    "Alter": 10,
+    "Familie": 10,
+    "Migration & Integration": 9,
+    "Gesundheit": 9,
+    "Inklusion": 8,
+    "Arbeit": 8,
+    "Wohnen": 7,
+    "Pflege": 7,
+    "Katastrophenschutz": 3,
+    "Sonstiges": 3,
+}
 # A few English spellings exercise the importer's theme mapping.
 THEME_ENGLISH = {
-    "Bildung": "Education", "Gesundheit": "Health", "Wohnen": "Housing",
-    "Pflege": "Care", "Familie": "Family", "Inklusion": "Inclusion", "Arbeit": "Work",
-}  # fmt: skip
-SHARE_ENGLISH_THEME = 0.08
-# Theme -> (name template, what the initiative does).
-INITIATIVE_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
-    "Bildung": (
-        ("Lernpaten {place}", "Ehrenamtliche begleiten Schulkinder beim Lernen"),
-        ("Digitale Sprechstunde {place}", "Jugendliche helfen Älteren mit Smartphone und Online-Terminen"),
-        ("Offene Werkstatt {place}", "Eine Werkstatt für Holz, Metall und 3D-Druck, offen für alle"),
-    ),
-    "Teilhabe & Demokratie": (
-        ("Bürgerrat {place}", "Zufällig ausgeloste Bürgerinnen und Bürger beraten über lokale Vorhaben"),
-        ("Jugendparlament {place}", "Junge Menschen bringen eigene Projekte in den Stadtrat ein"),
-        ("Dorfgespräch {place}", "Regelmäßige offene Runden zu Fragen des Zusammenlebens"),
-    ),
-    "Alter": (
-        ("Nachbarschaftshilfe {place}", "Nachbarinnen und Nachbarn unterstützen Ältere im Alltag"),
-        ("Mitfahrbank {place}", "Gekennzeichnete Bänke vermitteln Mitfahrten in Orten ohne Busanbindung"),
-        ("Seniorentreff {place}", "Ein wöchentlicher Treffpunkt gegen Einsamkeit im Alter"),
-    ),
-    "Familie": (
-        ("Familienzentrum {place}", "Beratung, Eltern-Kind-Gruppen und Ferienangebote unter einem Dach"),
-        ("Wellcome {place}", "Ehrenamtliche entlasten Familien in den ersten Monaten nach der Geburt"),
-        ("Leihoma-Netz {place}", "Vermittelt Wahlgroßeltern an Familien ohne Verwandte vor Ort"),
-    ),
-    "Migration & Integration": (
-        ("Sprachcafé {place}", "Zugewanderte und Alteingesessene üben gemeinsam Deutsch"),
-        ("Willkommensnetz {place}", "Begleitung zu Ämtern, Ärzten und Schulen für Neuankommende"),
-        ("Interkultureller Garten {place}", "Ein Gemeinschaftsgarten als Begegnungsort für alle Herkünfte"),
-    ),
-    "Gesundheit": (
-        ("Gesundheitskiosk {place}", "Niedrigschwellige Gesundheitsberatung ohne Termin"),
-        ("Bewegungstreff {place}", "Kostenlose Bewegungsangebote im Freien für alle Altersgruppen"),
-        ("Telemedizin-Punkt {place}", "Videosprechstunden mit Ärztinnen und Ärzten ohne lange Anfahrt"),
-    ),
-    "Inklusion": (
-        ("Inklusives Café {place}", "Menschen mit und ohne Behinderung arbeiten gemeinsam im Café"),
-        ("Barrierefrei unterwegs {place}", "Kartiert barrierefreie Wege und Angebote vor Ort"),
-        ("Tandem inklusiv {place}", "Freizeittandems für Menschen mit Behinderung"),
-    ),
-    "Arbeit": (
-        ("Jobwerkstatt {place}", "Langzeitarbeitslose erproben Tätigkeiten in kleinen Teams"),
-        ("Coworking Land {place}", "Arbeitsplätze für Pendelnde und Selbstständige vor Ort"),
-        ("Zukunftswerkstatt Handwerk {place}", "Vermittelt Ausbildungsplätze im regionalen Handwerk"),
-    ),
-    "Wohnen": (
-        ("Gemeinschaftlich Wohnen {place}", "Eine Genossenschaft plant generationenübergreifendes Wohnen"),
-        ("Wohnraumbörse {place}", "Vermittelt leerstehenden Wohnraum an junge Familien"),
-    ),
-    "Pflege": (
-        ("Pflegelotsen {place}", "Ehrenamtliche Lotsen beraten pflegende Angehörige"),
-        ("Pflegestammtisch {place}", "Austausch und Entlastung für pflegende Angehörige"),
-    ),
-    "Katastrophenschutz": (
-        ("Hochwasser-Nachbarschaft {place}", "Nachbarschaften bereiten sich gemeinsam auf Hochwasser vor"),
-        ("Krisenvorsorge {place}", "Notfalltreffpunkte und Vorsorgekurse für Stromausfall und Unwetter"),
-    ),
-    "Sonstiges": (
-        ("Repair-Café {place}", "Ehrenamtliche reparieren gemeinsam mit Gästen Geräte und Kleidung"),
-        ("Dorfladen {place}", "Ein gemeinschaftlich betriebener Laden sichert die Nahversorgung"),
-    ),
-}  # fmt: skip
-ORGANISATIONS = (
-    "Bürgerverein {place} e. V.", "Förderverein {place} e. V.", "Netzwerk {place} e. V.",
-    "{place} gemeinsam gGmbH", "Soziale Werkstatt {place} e. V.",
-)  # fmt: skip
-PARTNER_ORGANISATIONS = {
-    "DRK": "DRK-Kreisverband {district} e. V.",
-    "Caritas": "Caritasverband Dresden-Meißen e. V.",
+    "Bildung": "Education",
+    "Gesundheit": "Health",
+    "Wohnen": "Housing",
+    "Pflege": "Care",
+    "Familie": "Family",
+    "Inklusion": "Inclusion",
+    "Arbeit": "Work",
 }
+SHARE_ENGLISH_THEME = 0.08
 STAGE_WEIGHTS = {
     2023: {"Idee": 5, "Aufbau": 20, "Wachstum": 40, "Verstetigung": 35},
     2024: {"Idee": 15, "Aufbau": 40, "Wachstum": 30, "Verstetigung": 15},
     2025: {"Idee": 45, "Aufbau": 40, "Wachstum": 12, "Verstetigung": 3},
 }
-STREETS = (
-    "Hauptstraße", "Bahnhofstraße", "Schulstraße", "Lindenstraße", "Gartenstraße",
-    "Dorfstraße", "Am Markt", "Kirchplatz", "Bergstraße", "Rosa-Luxemburg-Straße",
-    "Goethestraße", "Am Anger", "Mühlgasse", "Friedensstraße",
-)  # fmt: skip
-FIRST_NAMES = (
-    "Anna", "Katrin", "Sabine", "Julia", "Marie", "Franziska", "Claudia", "Lena",
-    "Thomas", "Michael", "Stefan", "Jens", "Uwe", "Felix", "Tobias", "Ronny",
-)  # fmt: skip
-LAST_NAMES = (
-    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Richter",
-    "Krause", "Lehmann", "Schulze", "Köhler", "Hofmann", "Lange", "Wolf", "Seidel",
-)  # fmt: skip
-WORKSHOP_TOPICS = (
-    "Wirkung messen", "Fördermittel finden", "Ehrenamtliche gewinnen",
-    "Crowdfunding planen", "Öffentlichkeitsarbeit", "Geschäftsmodelle für Gemeinwohl",
-)  # fmt: skip
+
+# Names, places and titles live in a data file; see its header for why order matters.
+_TEXTS_FILE = Path(__file__).parent / "data" / "demo_texts.toml"
+_TEXTS: dict[str, Any] = tomllib.loads(_TEXTS_FILE.read_text(encoding="utf-8"))
+STREETS: tuple[str, ...] = tuple(_TEXTS["streets"])
+FIRST_NAMES: tuple[str, ...] = tuple(_TEXTS["first_names"])
+LAST_NAMES: tuple[str, ...] = tuple(_TEXTS["last_names"])
+WORKSHOP_TOPICS: tuple[str, ...] = tuple(_TEXTS["workshop_topics"])
+ORGANISATIONS: tuple[str, ...] = tuple(_TEXTS["organisations"])
+PARTNER_ORGANISATIONS: dict[str, str] = _TEXTS["partner_organisations"]
+QUARTERS: dict[str, tuple[str, ...]] = {
+    ags: tuple(names) for ags, names in _TEXTS["quarters"].items()
+}
+# Theme -> (name template, what the initiative does).
+INITIATIVE_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
+    theme: tuple((x["name"], x["purpose"]) for x in templates)
+    for theme, templates in _TEXTS["initiative"].items()
+}
 # Type -> (title, title when an initiative hosts it, description).
-EVENT_TEXT = {
-    "Workshop": ("Workshop „{topic}“ in {place}", "Workshop „{topic}“ bei {host}",
-                 "Praxisworkshop für Initiativen und Engagierte"),
-    "Roadshow": ("SINN-Roadshow Station {place}", "",
-                 "Die Roadshow stellt Förderangebote und Beispiele sozialer Innovation vor"),
-    "Netzwerktreffen": ("Netzwerktreffen Soziale Innovation {district}",
-                        "Netzwerktreffen bei {host}",
-                        "Initiativen der Region lernen sich kennen und tauschen sich aus"),
-    "Coaching": ("Coaching-Tag „{topic}“ in {place}", "Coaching-Tag „{topic}“ bei {host}",
-                 "Einzelcoachings für Teams in der Aufbauphase"),
-    "Hackathon": ("Social Hackathon {place} {year}", "Social Hackathon {year} bei {host}",
-                  "Zwei Tage Prototypen für soziale Herausforderungen vor Ort"),
-    "Bildungsreise": ("Bildungsreise: Soziale Innovation in {place}",
-                      "Bildungsreise zu {host}",
-                      "Besuch bei Initiativen, die ihre Erfahrungen teilen"),
-    "Konferenz": ("SINN-Konferenz {year} in {place}", "",
-                  "Jahreskonferenz des Netzwerks mit Foren und Projektmarkt"),
-}  # fmt: skip
+EVENT_TEXT: dict[str, tuple[str, str, str]] = {
+    kind: (x["title"], x["hosted"], x["description"])
+    for kind, x in _TEXTS["event"].items()
+}
 
 INITIATIVE_HEADERS = {
-    "id": "id", "name": "name", "organisation": "träger", "partner": "partner",
-    "theme": "thema", "stage": "phase", "start_year": "gründungsjahr",
-    "street": "straße", "postal_code": "plz", "city": "ort", "municipality": "gemeinde",
-    "lat": "breitengrad", "lon": "längengrad", "url": "website",
-    "description": "beschreibung", "contact_name": "contact_name",
-    "contact_email": "contact_email", "contact_phone": "contact_phone",
-    "public": "public", "funding_eur": "fördersumme",
-}  # fmt: skip
+    "id": "id",
+    "name": "name",
+    "organisation": "träger",
+    "partner": "partner",
+    "theme": "thema",
+    "stage": "phase",
+    "start_year": "gründungsjahr",
+    "street": "straße",
+    "postal_code": "plz",
+    "city": "ort",
+    "municipality": "gemeinde",
+    "lat": "breitengrad",
+    "lon": "längengrad",
+    "url": "website",
+    "description": "beschreibung",
+    "contact_name": "contact_name",
+    "contact_email": "contact_email",
+    "contact_phone": "contact_phone",
+    "public": "public",
+    "funding_eur": "fördersumme",
+}
 EVENT_HEADERS = (
-    "id", "name", "type", "date", "participants", "partner", "theme", "initiative_id",
-    "street", "postal_code", "city", "municipality", "lat", "lon", "url", "description",
+    "id",
+    "name",
+    "type",
+    "date",
+    "participants",
+    "partner",
+    "theme",
+    "initiative_id",
+    "street",
+    "postal_code",
+    "city",
+    "municipality",
+    "lat",
+    "lon",
+    "url",
+    "description",
     "public",
-)  # fmt: skip
+)
 
 
 K = TypeVar("K")
@@ -242,7 +222,7 @@ class Municipality:
         return self.name.split("/")[0].strip()
 
     def eligible(self, kind: str) -> bool:
-        """Whether a row of location ``kind`` placed here resolves to exactly this place."""
+        """Whether a ``kind`` row placed here resolves to exactly this place."""
         if kind == "postal_code":
             return bool(self.postal_codes)
         return self.unique_name if kind == "municipality" else True
@@ -512,7 +492,7 @@ def _event_place(s: _Sampler, event_type: str, kind: str) -> Municipality:
 
 
 def _events(s: _Sampler, initiatives: list[_Initiative]) -> list[dict[str, str]]:
-    """Events of fixed type counts; half of those that can be are hosted by initiatives."""
+    """Events of fixed type counts; half of the hostable ones hosted by initiatives."""
     types = [t for t, count in EVENT_TYPE_COUNTS.items() for _ in range(count)]
     s.rng.shuffle(types)
     linkable = [i for i, t in enumerate(types) if t not in UNLINKED_TYPES]

@@ -13,7 +13,7 @@ WEB_CRS = "EPSG:4326"
 
 
 def require_crs(gdf: gpd.GeoDataFrame, name: str = "gdf") -> None:
-    """Raise ``ValueError`` naming ``name`` when ``gdf`` is not a GeoDataFrame with a CRS."""
+    """Raise an error naming ``name`` unless ``gdf`` is a GeoDataFrame with a CRS."""
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"{name} must be a GeoDataFrame, got {type(gdf).__name__}")
     if gdf.crs is None:

@@ -1,17 +1,38 @@
 """Controlled vocabularies shared by the ETL and the dashboard."""
 
 THEMES = (
-    "Gesundheit", "Pflege", "Bildung", "Inklusion", "Familie", "Migration & Integration",
-    "Teilhabe & Demokratie", "Wohnen", "Alter", "Arbeit", "Katastrophenschutz", "Sonstiges",
-)  # fmt: skip
+    "Gesundheit",
+    "Pflege",
+    "Bildung",
+    "Inklusion",
+    "Familie",
+    "Migration & Integration",
+    "Teilhabe & Demokratie",
+    "Wohnen",
+    "Alter",
+    "Arbeit",
+    "Katastrophenschutz",
+    "Sonstiges",
+)
 PARTNERS = (
-    "Caritas", "DRK", "Impact Hub Dresden", "Impact Hub Leipzig", "parikom", "Startnext",
+    "Caritas",
+    "DRK",
+    "Impact Hub Dresden",
+    "Impact Hub Leipzig",
+    "parikom",
+    "Startnext",
     "other",
-)  # fmt: skip
+)
 EVENT_TYPES = (
-    "Roadshow", "Hackathon", "Coaching", "Bildungsreise", "Netzwerktreffen", "Workshop",
-    "Konferenz", "other",
-)  # fmt: skip
+    "Roadshow",
+    "Hackathon",
+    "Coaching",
+    "Bildungsreise",
+    "Netzwerktreffen",
+    "Workshop",
+    "Konferenz",
+    "other",
+)
 STAGES = ("Idee", "Aufbau", "Wachstum", "Verstetigung", "unbekannt")
 
 # EU degree of urbanisation code (GV-ISys) -> German label stored in the marts.

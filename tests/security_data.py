@@ -20,8 +20,12 @@ JS_URL = "javascript:alert(1)"
 # Accepted by the importer (http, no quotes or angle brackets) but not by the
 # map's stricter link filter, which also refuses apostrophes.
 QUOTE_URL = "https://example.org/?q='x'"
-FORMULAS = ('=HYPERLINK("http://evil.example","klick")', "+cmd|' /C calc'!A0",
-            "-1+2", "@SUM(1+1)")  # fmt: skip
+FORMULAS = (
+    '=HYPERLINK("http://evil.example","klick")',
+    "+cmd|' /C calc'!A0",
+    "-1+2",
+    "@SUM(1+1)",
+)
 INJECTION = "'; DROP TABLE initiatives; --"
 
 CONTACT = {
@@ -36,21 +40,42 @@ PRIVATE_TEXT = {
     "description": "Zz-Intern-Beschreibung-0815",
 }
 #: Strings that must not appear in any public page, download or export.
-SECRETS = (*CONTACT.values(), PRIVATE_INITIATIVE, PRIVATE_EVENT,
-           *PRIVATE_TEXT.values())  # fmt: skip
+SECRETS = (*CONTACT.values(), PRIVATE_INITIATIVE, PRIVATE_EVENT, *PRIVATE_TEXT.values())
 #: Municipality of the private rows: Görlitz.
 PRIVATE_AGS = "14626110"
 
 # Frauenkirche Dresden, nudged per row so every marker has its own spot.
 _LAT, _LON = 51.05189, 13.74183
-_INITIATIVE = {"id": "", "name": "", "träger": "", "thema": "Bildung", "ort": "",
-               "gemeinde": "", "breitengrad": "", "längengrad": "", "website": "",
-               "beschreibung": "", "public": "ja",
-               **dict.fromkeys(CONTACT, "")}  # fmt: skip
-_EVENT = {"id": "", "name": "", "type": "Workshop", "date": "2024-05-01",
-          "participants": "12", "theme": "Bildung", "city": "", "municipality": "",
-          "lat": "", "lon": "", "url": "", "description": "", "public": "ja",
-          **dict.fromkeys(CONTACT, "")}  # fmt: skip
+_INITIATIVE = {
+    "id": "",
+    "name": "",
+    "träger": "",
+    "thema": "Bildung",
+    "ort": "",
+    "gemeinde": "",
+    "breitengrad": "",
+    "längengrad": "",
+    "website": "",
+    "beschreibung": "",
+    "public": "ja",
+    **dict.fromkeys(CONTACT, ""),
+}
+_EVENT = {
+    "id": "",
+    "name": "",
+    "type": "Workshop",
+    "date": "2024-05-01",
+    "participants": "12",
+    "theme": "Bildung",
+    "city": "",
+    "municipality": "",
+    "lat": "",
+    "lon": "",
+    "url": "",
+    "description": "",
+    "public": "ja",
+    **dict.fromkeys(CONTACT, ""),
+}
 
 
 def _at(n: int) -> tuple[str, str]:
@@ -71,22 +96,42 @@ def initiative_rows() -> list[dict[str, str]]:
     for n, (name, organisation, place, url) in enumerate(hostile, start=1):
         lat, lon = _at(n)
         rows.append(
-            {**_INITIATIVE, "id": f"=h{n}" if n == 4 else f"h{n}", "name": name,
-             "träger": organisation, "ort": place, "breitengrad": lat,
-             "längengrad": lon, "website": url,
-             "beschreibung": f"{name} {organisation} {place} {FORMULAS[0]}"}
-        )  # fmt: skip
+            {
+                **_INITIATIVE,
+                "id": f"=h{n}" if n == 4 else f"h{n}",
+                "name": name,
+                "träger": organisation,
+                "ort": place,
+                "breitengrad": lat,
+                "längengrad": lon,
+                "website": url,
+                "beschreibung": f"{name} {organisation} {place} {FORMULAS[0]}",
+            }
+        )
     lat, lon = _at(len(hostile) + 1)
     rows.append(
-        {**_INITIATIVE, "id": "c1", "name": "Zz-Kontakt-Oeffentlich",
-         "breitengrad": lat, "längengrad": lon, "website": "https://example.org/",
-         **CONTACT}
-    )  # fmt: skip
+        {
+            **_INITIATIVE,
+            "id": "c1",
+            "name": "Zz-Kontakt-Oeffentlich",
+            "breitengrad": lat,
+            "längengrad": lon,
+            "website": "https://example.org/",
+            **CONTACT,
+        }
+    )
     rows.append(
-        {**_INITIATIVE, "id": "p1", "name": PRIVATE_INITIATIVE,
-         "träger": PRIVATE_TEXT["organisation"], "gemeinde": "Görlitz",
-         "beschreibung": PRIVATE_TEXT["description"], "public": "nein", **CONTACT}
-    )  # fmt: skip
+        {
+            **_INITIATIVE,
+            "id": "p1",
+            "name": PRIVATE_INITIATIVE,
+            "träger": PRIVATE_TEXT["organisation"],
+            "gemeinde": "Görlitz",
+            "beschreibung": PRIVATE_TEXT["description"],
+            "public": "nein",
+            **CONTACT,
+        }
+    )
     return rows
 
 
@@ -96,14 +141,29 @@ def event_rows() -> list[dict[str, str]]:
     for n, text in enumerate((*MARKUP, FORMULAS[0]), start=1):
         lat, lon = _at(-n)
         rows.append(
-            {**_EVENT, "id": f"he{n}", "name": text, "city": text, "lat": lat,
-             "lon": lon, "url": JS_URL, "description": f"{text} {FORMULAS[1]}",
-             **CONTACT}
-        )  # fmt: skip
+            {
+                **_EVENT,
+                "id": f"he{n}",
+                "name": text,
+                "city": text,
+                "lat": lat,
+                "lon": lon,
+                "url": JS_URL,
+                "description": f"{text} {FORMULAS[1]}",
+                **CONTACT,
+            }
+        )
     rows.append(
-        {**_EVENT, "id": "pe1", "name": PRIVATE_EVENT, "municipality": "Görlitz",
-         "description": PRIVATE_TEXT["description"], "public": "nein", **CONTACT}
-    )  # fmt: skip
+        {
+            **_EVENT,
+            "id": "pe1",
+            "name": PRIVATE_EVENT,
+            "municipality": "Görlitz",
+            "description": PRIVATE_TEXT["description"],
+            "public": "nein",
+            **CONTACT,
+        }
+    )
     return rows
 
 

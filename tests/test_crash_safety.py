@@ -56,8 +56,9 @@ def published(tmp_path):
 def test_sigkill_mid_build_keeps_previous_database(published, tmp_path, stage):
     db, before = published
     marker = tmp_path / f"paused-{stage}"
-    proc = start_build(db, {"SINN_TEST_PAUSE_STAGE": stage,
-                            "SINN_TEST_PAUSE_MARKER": str(marker)})  # fmt: skip
+    proc = start_build(
+        db, {"SINN_TEST_PAUSE_STAGE": stage, "SINN_TEST_PAUSE_MARKER": str(marker)}
+    )
     try:
         wait_for(marker)
         os.kill(proc.pid, signal.SIGKILL)
@@ -78,8 +79,14 @@ def test_sigkill_mid_build_keeps_previous_database(published, tmp_path, stage):
 def test_second_build_waits_or_fails_clearly(published, tmp_path):
     db, before = published
     marker = tmp_path / "paused"
-    first = start_build(db, {"SINN_TEST_PAUSE_STAGE": "import", "SINN_TEST_PAUSE_SECONDS": "6",
-                             "SINN_TEST_PAUSE_MARKER": str(marker)})  # fmt: skip
+    first = start_build(
+        db,
+        {
+            "SINN_TEST_PAUSE_STAGE": "import",
+            "SINN_TEST_PAUSE_SECONDS": "6",
+            "SINN_TEST_PAUSE_MARKER": str(marker),
+        },
+    )
     try:
         wait_for(marker)
         impatient = start_build(db, {"SINN_LOCK_WAIT": "0.5"})

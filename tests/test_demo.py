@@ -18,9 +18,12 @@ from sinn.vocab import EVENT_TYPES, PARTNERS, STAGES, THEMES
 
 # Canonical location column -> header in each file.
 INITIATIVE_LOCATION = {
-    "lat": "breitengrad", "lon": "längengrad", "postal_code": "plz", "city": "ort",
+    "lat": "breitengrad",
+    "lon": "längengrad",
+    "postal_code": "plz",
+    "city": "ort",
     "municipality": "gemeinde",
-}  # fmt: skip
+}
 EVENT_LOCATION = {c: c for c in ("lat", "lon", "postal_code", "city", "municipality")}
 
 
@@ -77,7 +80,10 @@ def resolve(con, row: dict[str, str], cols: dict[str, str]) -> list[str]:
         )
         params = [number(row[cols["lon"]]), number(row[cols["lat"]])]
     elif kind == "postal_code":
-        sql = "SELECT ags FROM postal_codes WHERE postal_code = ? AND ? IN (place, municipality)"
+        sql = (
+            "SELECT ags FROM postal_codes "
+            "WHERE postal_code = ? AND ? IN (place, municipality)"
+        )
         params = [row[cols["postal_code"]], row[cols["city"]]]
     else:
         sql = "SELECT ags FROM municipalities WHERE name = ?"
@@ -118,11 +124,15 @@ def test_row_counts_and_unique_ids(initiatives, events):
 
 def test_location_kinds_have_exact_shares(initiatives, events):
     assert Counter(location_kind(r, INITIATIVE_LOCATION) for r in initiatives) == {
-        "coordinates": 160, "postal_code": 20, "municipality": 20,
-    }  # fmt: skip
+        "coordinates": 160,
+        "postal_code": 20,
+        "municipality": 20,
+    }
     assert Counter(location_kind(r, EVENT_LOCATION) for r in events) == {
-        "coordinates": 56, "postal_code": 7, "municipality": 7,
-    }  # fmt: skip
+        "coordinates": 56,
+        "postal_code": 7,
+        "municipality": 7,
+    }
 
 
 def test_some_initiative_coordinates_use_a_decimal_comma(initiatives):
@@ -150,7 +160,8 @@ def test_coordinates_lie_inside_the_named_municipality(con, request, which):
         names = con.execute(
             "SELECT name FROM municipalities "
             "WHERE ST_Contains(geom_web, ST_Point(?, ?)) "
-            "AND ST_Contains(geom, ST_Transform(ST_Point(?, ?), ?, ?, always_xy := true))",
+            "AND ST_Contains(geom, "
+            "ST_Transform(ST_Point(?, ?), ?, ?, always_xy := true))",
             [lon, lat, lon, lat, "EPSG:4326", "EPSG:25833"],
         ).fetchall()
         assert names == [(row[cols["city"]],)], row["id"]

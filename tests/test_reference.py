@@ -60,7 +60,8 @@ def test_known_districts(ref):
 def test_settlement_types(ref):
     con, _ = ref
     counts = con.execute(
-        "SELECT degurba, degurba_label, count(*) FROM municipalities GROUP BY ALL ORDER BY 1"
+        "SELECT degurba, degurba_label, count(*) FROM municipalities "
+        "GROUP BY ALL ORDER BY 1"
     ).fetchall()
     assert counts == [(1, "städtisch", 8), (2, "mittel", 142), (3, "ländlich", 269)]
 
@@ -78,7 +79,8 @@ def test_keys_and_centroids(ref):
     # every centroid lies inside Saxony's outline
     outside = scalar(
         con,
-        "SELECT count(*) FROM municipalities m, context_areas c WHERE c.kind = 'saxony' "
+        "SELECT count(*) FROM municipalities m, context_areas c "
+        "WHERE c.kind = 'saxony' "
         "AND NOT ST_Contains(c.geom_web, ST_Point(m.centroid_lon, m.centroid_lat))",
     )
     assert outside <= 2  # generalised web outline; crescent-shaped municipalities
@@ -102,9 +104,11 @@ def test_web_geometry_is_small_and_valid(ref):
 def test_postal_codes(ref):
     con, _ = ref
     assert scalar(con, "SELECT count(DISTINCT postal_code) FROM postal_codes") == 384
-    ags = [r[0] for r in con.execute(
-        "SELECT ags FROM postal_codes WHERE postal_code = '01454' ORDER BY ags").fetchall()]  # fmt: skip
-    assert ags == ["14625480", "14625600"]  # Radeberg and Wachau share 01454
+    rows = con.execute(
+        "SELECT ags FROM postal_codes WHERE postal_code = '01454' ORDER BY ags"
+    ).fetchall()
+    # Radeberg and Wachau share 01454
+    assert [r[0] for r in rows] == ["14625480", "14625600"]
 
 
 def test_reader_finds_layers_in_any_bkg_layout(tmp_path):
@@ -124,7 +128,7 @@ def test_reader_finds_layers_in_any_bkg_layout(tmp_path):
 
 
 def test_edition_with_merged_municipalities_reports_keys(tmp_path):
-    """Dropping municipalities (as a newer edition merges them) is reported, not fatal."""
+    """Municipalities a newer edition merges away are reported, not fatal."""
     import geopandas as gpd
 
     raw = reference_raw()

@@ -51,8 +51,16 @@ from tests.security_data import (
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "streamlit_app.py")
 PUBLIC_CONTACT_ROW = "Zz-Kontakt-Oeffentlich"
-TABLES = ("initiatives", "events", "rejects", "etl_runs", "municipalities",
-          "districts", "municipality_stats", "district_stats")  # fmt: skip
+TABLES = (
+    "initiatives",
+    "events",
+    "rejects",
+    "etl_runs",
+    "municipalities",
+    "districts",
+    "municipality_stats",
+    "district_stats",
+)
 #: Page scripts as AppTest opens them; Planung once it exists.
 PAGES = ["karte", "regionen", "daten", "methodik", "foerderung"] + (
     ["planung"] if (ROOT / "dashboard" / "app_pages" / "planung.py").exists() else []
@@ -94,11 +102,19 @@ def assert_plain(fragment: str, allowed: set[str], literal: tuple[str, ...]) -> 
 
 
 HOSTILE_ROW = {
-    "name": SCRIPT, "organisation": IMG, "theme": SVG, "stage": SCRIPT,
-    "start_year": 2024, "city": SVG, "description": f"{SCRIPT} {IMG}",
-    "location_precision": "municipality", "url": JS_URL, "type": IMG,
-    "date": pd.Timestamp("2024-05-01"), "participants": 12,
-}  # fmt: skip
+    "name": SCRIPT,
+    "organisation": IMG,
+    "theme": SVG,
+    "stage": SCRIPT,
+    "start_year": 2024,
+    "city": SVG,
+    "description": f"{SCRIPT} {IMG}",
+    "location_precision": "municipality",
+    "url": JS_URL,
+    "type": IMG,
+    "date": pd.Timestamp("2024-05-01"),
+    "participants": 12,
+}
 POPUP_TAGS = {"div", "strong", "br", "em", "p"}
 
 
@@ -110,9 +126,16 @@ def test_popups_show_markup_as_text(lang: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", [JS_URL, " javascript:alert(1)", "data:text/html,<b>", "vbscript:x",
-            "https://example.org/\"><script>", "https://example.org/'onclick='x"],
-)  # fmt: skip
+    "url",
+    [
+        JS_URL,
+        " javascript:alert(1)",
+        "data:text/html,<b>",
+        "vbscript:x",
+        'https://example.org/"><script>',
+        "https://example.org/'onclick='x",
+    ],
+)
 def test_popup_links_only_plain_http(url: str) -> None:
     """A link appears only for a clean http(s) URL, with rel=noopener."""
     bad = Parsed(initiative_popup({**HOSTILE_ROW, "url": url}, "de"))
@@ -235,8 +258,19 @@ def test_every_query_binds_filter_values(hostile_db: Path) -> None:
 
 def injection_params() -> dict[str, list[str] | str]:
     """Every URL parameter the app reads, each with a SQL-like value."""
-    names = ("theme", "partner", "stage", "settlement", "district", "from", "to",
-             "events", "lang", "level", "indicator")  # fmt: skip
+    names = (
+        "theme",
+        "partner",
+        "stage",
+        "settlement",
+        "district",
+        "from",
+        "to",
+        "events",
+        "lang",
+        "level",
+        "indicator",
+    )
     return {name: [INJECTION, "' OR '1'='1"] for name in names}
 
 
@@ -386,8 +420,10 @@ def test_static_export_has_no_private_values(hostile_db: Path, tmp_path: Path) -
 def test_non_public_rows_count_in_aggregates(hostile_db: Path) -> None:
     """The ETL statistics count non-public rows; the public tables leave them out."""
     with connect(hostile_db, read_only=True) as con:
-        for table, private in (("initiatives", PRIVATE_INITIATIVE),
-                               ("events", PRIVATE_EVENT)):  # fmt: skip
+        for table, private in (
+            ("initiatives", PRIVATE_INITIATIVE),
+            ("events", PRIVATE_EVENT),
+        ):
             total, public = con.execute(
                 f"SELECT count(*), count(*) FILTER (WHERE public) FROM {table} "
                 "WHERE ags = ?",
