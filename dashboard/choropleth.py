@@ -386,9 +386,11 @@ def add_borders(m: folium.Map, data: MapData, selected: Sequence[str] = ()) -> N
 def add_labels(m: folium.Map, data: MapData, opts: MapOptions) -> None:
     """Town labels (main towns always, others zoomed in) and the search hit."""
     if data.places is not None and not data.places.empty:
-        rows = [
+        hit = opts.highlight[2] if opts.highlight else None
+        rows = [  # the search hit is labelled once, as the hit
             [float(r.lat), float(r.lon), str(r.name), bool(r.major)]
             for r in data.places.itertuples()
+            if r.name != hit
         ]
         PlaceLabels(rows).add_to(m)
     if opts.highlight:
