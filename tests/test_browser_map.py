@@ -86,6 +86,14 @@ def _map_with(page, selector: str):
                 raise
 
 
+def _open(page, url: str, shapes: int):
+    """Load ``url``; the map frame once its ``shapes`` areas are drawn and idle."""
+    page.goto(url)
+    _frame_el, frame = _map(page, shapes)
+    _settle(page)
+    return frame
+
+
 def _overlap(a: dict, b: dict) -> bool:
     """Whether two bounding boxes share any area."""
     return (
@@ -99,9 +107,7 @@ def _overlap(a: dict, b: dict) -> bool:
 def test_lq_municipalities_natural_breaks(server: str, desktop, con) -> None:
     """LQ, Gemeinden, natural breaks: no pale class, labelled classes, few flagged."""
     page = desktop
-    page.goto(f"{server}/?level=municipality&indicator=lq")
-    _map(page, 419)
-    _settle(page)
+    _open(page, f"{server}/?level=municipality&indicator=lq", 419)
     page.locator("[data-testid='stSelectbox']").filter(
         has_text="Klasseneinteilung"
     ).click()
@@ -132,9 +138,7 @@ def test_lq_municipalities_natural_breaks(server: str, desktop, con) -> None:
 def test_clusters_labels_and_marker_legend(server: str, desktop) -> None:
     """Every cluster count is on top where it is drawn; towns labelled; legend open."""
     page = desktop
-    page.goto(f"{server}/")
-    _frame_el, frame = _map(page, 13)
-    _settle(page)
+    frame = _open(page, f"{server}/", 13)
     frame.locator(".sinn-count").first.wait_for()
     # No marker or cluster icon lies on top of any count (initiatives in the
     # circle, events in the badge); map controls may cover the map, icons not.
@@ -161,9 +165,7 @@ def test_clusters_labels_and_marker_legend(server: str, desktop) -> None:
 def test_search_hit_highlighted_and_labelled(server: str, desktop) -> None:
     """Searching "Görlitz" zooms there and marks the place with its name."""
     page = desktop
-    page.goto(f"{server}/")
-    _map(page, 13)
-    _settle(page)
+    _open(page, f"{server}/", 13)
     page.get_by_label("Initiative oder Gemeinde suchen").fill("Görlitz")
     page.keyboard.press("Enter")
     _settle(page)
@@ -181,9 +183,7 @@ def test_search_hit_highlighted_and_labelled(server: str, desktop) -> None:
 def test_embed_on_a_phone(server: str, phone) -> None:
     """390×844 embed: legends closed, no control overlaps, tooltips inside."""
     page = phone
-    page.goto(f"{server}/?embed=true&view=embed")
-    frame_el, frame = _map(page, 13)
-    _settle(page)
+    frame = _open(page, f"{server}/?embed=true&view=embed", 13)
     frame.locator(".sinn-area-legend").wait_for()
     details = frame.locator("details.sinn-legend")
     assert details.count() == 2
@@ -232,9 +232,7 @@ def test_embed_on_a_phone(server: str, phone) -> None:
 def test_png_download_and_embed_code(server: str, desktop) -> None:
     """Karte offers the map as PNG and the <iframe> code of its embed view."""
     page = desktop
-    page.goto(f"{server}/?level=municipality&indicator=lq")
-    _map(page, 419)
-    _settle(page)
+    _open(page, f"{server}/?level=municipality&indicator=lq", 419)
     with page.expect_download() as info:
         page.get_by_role("button", name="Karte als PNG").click()
     download = info.value
