@@ -161,8 +161,11 @@ def _feature_collection(
             texts["cases"] = number(row[counted], 0, lang)
             if key in few:
                 texts["cases"] = t("map.tooltip.few", lang, n=texts["cases"])
-        if not inside:
-            texts = dict.fromkeys(texts, t("map.legend.outside", lang))
+        if not inside:  # grey: say why (a value, if any, stays readable)
+            outside = t("map.legend.outside", lang)
+            texts = {
+                k: outside if k == "cases" or v == "–" else v for k, v in texts.items()
+            }
         features.append(area_feature(layer, row, lang, settlement=settlement, **texts))
     return {"type": "FeatureCollection", "features": features}, fills, few
 
