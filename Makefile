@@ -18,7 +18,10 @@ data: venv
 	$(PY) -m etl fetch
 	$(PY) -m etl build --demo
 
+# The warm-up runs the default map views once as soon as the server answers, so
+# the first visitor meets imported modules and filled caches.
 run: data
+	$(PY) -m dashboard.warmup --url http://127.0.0.1:$(PORT) > /dev/null 2>&1 &
 	$(VENV)/bin/streamlit run dashboard/streamlit_app.py --server.port $(PORT) --server.address 127.0.0.1
 
 test: venv

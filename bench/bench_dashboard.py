@@ -6,12 +6,19 @@ for the map the st_folium component arguments, i.e. the map HTML/JS). The naive
 baseline (``bench/naive_map_page.py``: unsimplified boundaries at full precision,
 all returned objects) runs in the same process; ratios are ours / naive.
 
-With ``--browser`` it also starts both as real servers and measures, in headless
-Chromium, the websocket bytes a fresh visitor receives until the map is drawn,
-the time to the drawn map, and how many reruns three zoom steps trigger.
+With ``--browser`` it also starts each server fresh (the app warmed at start-up
+as ``deploy.replicas`` does it) and measures in headless Chromium, municipality
+map (``?level=municipality``): the first visitor's time to a visible map; then
+``--visits`` fresh visitors (own browser context, empty cache): time to the
+visible map, app payload (websocket frames received plus every HTTP response,
+headers and encoded body, except Streamlit's own ``/static/`` bundle) and the
+server's CPU seconds per view (psutil, user + system); for the app also the time
+from a filter change (sidebar "events" toggle) to the redrawn map at district
+and municipality level. The targets are printed as ratios against the naive
+page measured in the same run.
 
 Run from the project root: ``.venv/bin/python -m bench.bench_dashboard
-[--db PATH] [--browser]`` (target: municipality map payload <= 1.5 MB).
+[--db PATH] [--browser [--visits N] [--no-apptest]]``.
 """
 
 from __future__ import annotations
@@ -19,17 +26,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import psutil
 from streamlit.testing.v1 import AppTest
-
-from deploy.replicas import streamlit_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,6 +44,15 @@ TARGET_BYTES = 1.5e6
 WARM_RUNS = 3
 COMPONENT = "streamlit_folium.st_folium"
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+STREAMLIT_BUNDLE = "/static/"  # Streamlit's own frontend, the same for every app
+EVENTS_TOGGLE = "Veranstaltungen anzeigen"
+# Areas drawn in the map frame that were not there before ``MARK_OLD_JS``.
+NEW_SHAPES_JS = (
+    "document.querySelectorAll('path.leaflet-interactive:not([data-old])').length"
+)
+MARK_OLD_JS = """() => document.querySelectorAll('path.leaflet-interactive')
+    .forEach(p => p.setAttribute('data-old', '1'))"""
 
 
 @dataclass
@@ -166,96 +180,201 @@ def print_rows(rows: list[Row]) -> None:
     print(f"\nmunicipality map page payload {_mb(size)} (target <= 1.50 MB): {verdict}")
 
 
-def _serve(script: Path, db: Path, port: int, cwd: Path) -> subprocess.Popen:
-    """``streamlit run script`` on 127.0.0.1:port."""
-    cmd = streamlit_command(port, script)
-    env = {**os.environ, "SINN_DB": str(db)}
-    return subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+@dataclass
+class Visits:
+    """Browser figures of one server, started fresh."""
+
+    name: str
+    start_s: float = 0.0  # server start until ready (health, plus warm-up for ours)
+    first_s: float = 0.0  # first visitor after the start: seconds to a visible map
+    warm_s: list[float] = field(default_factory=list)
+    ws_bytes: list[int] = field(default_factory=list)
+    http_bytes: list[int] = field(default_factory=list)
+    cpu_per_view: float = 0.0
+    changes: dict[str, list[float]] = field(default_factory=dict)
 
 
-def _until_up(port: int, timeout: float = 90) -> None:
-    """Block until the server on ``port`` answers its health check."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+class _Traffic:
+    """Websocket bytes received and app HTTP requests of one page."""
+
+    def __init__(self, page) -> None:
+        self.ws = 0
+        self.requests: list = []
+        page.on("websocket", self._socket)
+        page.on("requestfinished", lambda r: self.requests.append(r))
+
+    def _socket(self, ws) -> None:
+        ws.on("framereceived", self._frame)
+
+    def _frame(self, payload) -> None:
+        self.ws += len(payload)
+
+    def http(self) -> int:
+        """Encoded bytes (headers + body) of every response but Streamlit's bundle."""
+        total = 0
+        for request in self.requests:
+            if urlsplit(request.url).path.startswith(STREAMLIT_BUNDLE):
+                continue
+            sizes = request.sizes()
+            total += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        return total
+
+
+def _drawn(page, shapes: int, timeout_s: float = 180):
+    """The map frame once its iframe is visible with ``shapes`` new areas drawn.
+
+    A rerun may replace the iframe: a detached frame is looked up again.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"no server on port {port} after {timeout} s")
+            element = page.wait_for_selector(MAP_FRAME, state="visible")
+            frame = element.content_frame()
+            box = element.bounding_box()
+            if frame is not None and box and box["height"] >= 300:
+                frame.wait_for_function(f"{NEW_SHAPES_JS} >= {shapes}", timeout=2_000)
+                return frame
+        except Exception:  # detached or not drawn yet: look again
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"map with {shapes} areas not drawn in {timeout_s} s")
+        time.sleep(0.02)
 
 
-def _visit(browser, url: str) -> tuple[int, float, int]:
-    """Websocket bytes until the map is drawn, seconds to it, reruns on 3 zooms."""
-    page = browser.new_page(viewport={"width": 1300, "height": 1400})
-    received, sent = [0], [0]
-
-    def on_socket(ws) -> None:
-        ws.on("framereceived", lambda p: received.__setitem__(0, received[0] + len(p)))
-        ws.on("framesent", lambda _p: sent.__setitem__(0, sent[0] + 1))
-
-    page.on("websocket", on_socket)
+def _visit(browser, url: str, shapes: int) -> tuple[float, int, int, object, object]:
+    """A fresh visitor: seconds to the visible map, websocket and HTTP bytes."""
+    context = browser.new_context(viewport={"width": 1300, "height": 1100})
+    page = context.new_page()
+    traffic = _Traffic(page)
     start = time.perf_counter()
     page.goto(url)
-    frame = page.wait_for_selector(MAP_FRAME, timeout=120_000).content_frame()
-    frame.wait_for_selector("path.leaflet-interactive", timeout=120_000)
+    _drawn(page, shapes)
     seconds = time.perf_counter() - start
-    payload = received[0]
-    page.wait_for_timeout(2_000)
-    before = sent[0]
-    for _ in range(3):
-        frame.locator(".leaflet-control-zoom-in").click()
-        page.wait_for_timeout(1_500)
-    reruns = sent[0] - before
-    page.close()
-    return payload, seconds, reruns
+    page.wait_for_selector(IDLE, timeout=180_000)
+    page.wait_for_load_state("networkidle")
+    return seconds, traffic.ws, traffic.http(), context, page
 
 
-def browser_figures(db: Path) -> None:
-    """Fresh-visitor websocket payload, time to map and zoom reruns, both apps.
+def _change_filter(page, shapes: int) -> float:
+    """Toggle "events" in the sidebar: seconds until the map is drawn anew."""
+    page.wait_for_selector(IDLE, timeout=180_000)
+    _drawn(page, shapes).evaluate(MARK_OLD_JS)
+    start = time.perf_counter()
+    page.get_by_text(EVENTS_TOGGLE, exact=True).click()
+    _drawn(page, shapes)
+    seconds = time.perf_counter() - start
+    page.wait_for_selector(IDLE, timeout=180_000)
+    return seconds
 
-    The first visit meets cold query caches, the second warm ones (new session).
-    """
+
+def measure_server(name: str, db: Path, browser, visits: int) -> Visits:
+    """Start one set-up fresh; first visitor, warm visitors with CPU, filter changes."""
+    from bench.bench_load import quiet_cpu, setup
+
+    result = Visits(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        with setup("naive" if name == "naive" else "direct", db, Path(tmp)) as served:
+            result.start_s = time.perf_counter() - start
+            url, procs, _own = served
+            ps = [psutil.Process(p.pid) for p in procs]
+            map_url = f"{url}/?level=municipality"
+            result.first_s, *_rest, context, _page = _visit(browser, map_url, 419)
+            context.close()
+            for _ in range(visits):
+                before = quiet_cpu(ps)
+                seconds, ws, http, context, page = _visit(browser, map_url, 419)
+                cpu = quiet_cpu(ps) - before
+                context.close()
+                result.cpu_per_view += cpu / visits
+                result.warm_s.append(seconds)
+                result.ws_bytes.append(ws)
+                result.http_bytes.append(http)
+            if name != "naive":
+                for level, shapes in (("district", 13), ("municipality", 419)):
+                    *_figures, context, page = _visit(
+                        browser, f"{url}/?level={level}", shapes
+                    )
+                    # off (a new parameter set), on (cached), off (cached)
+                    result.changes[level] = [
+                        _change_filter(page, shapes) for _ in range(3)
+                    ]
+                    context.close()
+    return result
+
+
+def _ratio(ours: float, naive: float, target: float) -> str:
+    """``ours / naive`` with the target and a verdict."""
+    r = ours / naive
+    return f"{r:5.2f}x (target <= {target:.2f}x: {'OK' if r <= target else 'MISSED'})"
+
+
+def print_visits(results: list[Visits]) -> None:
+    """Per set-up figures, then the targets as ratios against the naive page."""
+    from bench.bench_load import views_per_minute
+
+    cores = psutil.cpu_count()
+    print(
+        f"\n{'browser, ?level=municipality':<30}{'ready':>8}{'1st visit':>11}"
+        f"{'warm':>8}{'websocket':>12}{'app HTTP':>11}{'CPU/view':>10}"
+        f"{'views/core-min':>16}"
+    )
+    for r in results:
+        row = [
+            f"{r.name:<30}{r.start_s:>7.1f}s{r.first_s:>10.2f}s",
+            f"{statistics.median(r.warm_s):>7.2f}s",
+            f"{_mb(statistics.median(r.ws_bytes)):>12}",
+            f"{_mb(statistics.median(r.http_bytes)):>11}",
+            f"{r.cpu_per_view:>9.3f}s{views_per_minute(r.cpu_per_view):>16.0f}",
+        ]
+        print("".join(row))
+    naive, ours = results[0], results[1]
+    warm = statistics.median(ours.warm_s)
+    payload = [
+        statistics.median(x.ws_bytes) + statistics.median(x.http_bytes)
+        for x in (ours, naive)
+    ]
+    print(f"\ntargets (ours / naive, same run; {cores} cores):")
+    print(
+        f"  time to map, warm        {_ratio(warm, statistics.median(naive.warm_s), 0.5)}"
+    )
+    verdict = "OK" if ours.first_s <= 2 * warm else "MISSED"
+    print(
+        f"  first visitor after start {ours.first_s:.2f} s = "
+        f"{ours.first_s / warm:.2f}x our warm time (target <= 2x: {verdict})"
+    )
+    print(f"  app payload              {_ratio(*payload, 0.25)}")
+    print(
+        f"  CPU per view             {_ratio(ours.cpu_per_view, naive.cpu_per_view, 0.25)}"
+        f"; {ours.cpu_per_view:.3f} s (target <= 0.30 s: "
+        f"{'OK' if ours.cpu_per_view <= 0.3 else 'MISSED'})"
+    )
+    for level, times in ours.changes.items():
+        shown = ", ".join(f"{s:.2f}" for s in times)
+        verdict = "OK" if max(times[1:]) <= 1 else "MISSED"
+        print(
+            f"  filter change -> map, {level:<12} {shown} s (new set, cached, cached;"
+            f" target warm <= 1 s: {verdict})"
+        )
+
+
+def browser_figures(db: Path, visits: int) -> None:
+    """Fresh servers of the naive page and of the app, measured in Chromium."""
     from playwright.sync_api import sync_playwright
 
-    from dashboard.assets import VENDOR_DIR, ensure_vendor
+    from bench.live_server import CHROMIUM, CHROMIUM_ARGS
+    from dashboard.assets import ensure_vendor
 
     ensure_vendor()
-    with tempfile.TemporaryDirectory() as tmp:
-        # The baseline needs static/ beside its script to get the same assets.
-        naive_dir = Path(tmp)
-        (naive_dir / "naive_map_page.py").write_text(NAIVE.read_text())
-        (naive_dir / "static").symlink_to(VENDOR_DIR.parent, target_is_directory=True)
-        servers = {
-            "Karte (Gemeinden)": (APP, 8691),
-            "naiv (Gemeinden)": (naive_dir / "naive_map_page.py", 8692),
-        }
-        procs = [_serve(script, db, port, ROOT) for script, port in servers.values()]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            for _script, port in servers.values():
-                _until_up(port)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path="/usr/bin/chromium",
-                    args=["--no-sandbox", "--disable-gpu"],
-                )
-                print(
-                    f"\n{'browser (visit)':<26}{'websocket in':>14}{'to map':>9}"
-                    f"{'reruns':>8}"
-                )
-                for name, (_script, port) in servers.items():
-                    for visit in ("cold", "warm"):
-                        url = f"http://127.0.0.1:{port}/?level=municipality"
-                        size, seconds, reruns = _visit(browser, url)
-                        label = f"{name} {visit}"
-                        print(f"{label:<26}{_mb(size):>14}{seconds:>8.2f}s{reruns:>8}")
-                browser.close()
+            results = [
+                measure_server(n, db, browser, visits) for n in ("naive", "ours")
+            ]
         finally:
-            for proc in procs:
-                proc.terminate()
-                proc.wait(timeout=15)
+            browser.close()
+    print_visits(results)
 
 
 def main() -> None:
@@ -267,7 +386,13 @@ def main() -> None:
     parser.add_argument(
         "--browser", action="store_true", help="also measure in Chromium"
     )
+    parser.add_argument("--visits", type=int, default=3, help="warm visits, 1-10")
+    parser.add_argument(
+        "--no-apptest", action="store_true", help="only the browser figures"
+    )
     args = parser.parse_args()
+    if not 1 <= args.visits <= 10:
+        parser.error("--visits must be between 1 and 10")
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db
         if db is None:
@@ -278,9 +403,10 @@ def main() -> None:
             db = Path(tmp) / "sinn.duckdb"
             build(db, demo=True)
         os.environ["SINN_DB"] = str(db)
-        print_rows(apptest_rows())
+        if not args.no_apptest:
+            print_rows(apptest_rows())
         if args.browser:
-            browser_figures(db)
+            browser_figures(db, args.visits)
 
 
 if __name__ == "__main__":

@@ -197,6 +197,11 @@ def _quantiles(values: list[float]) -> str:
     return f"p50 {statistics.median(values):5.2f} s  p95 {p95:5.2f} s"
 
 
+def views_per_minute(cpu_per_view: float) -> float:
+    """Fresh map views one core serves per minute at ``cpu_per_view`` seconds."""
+    return 60 / cpu_per_view if cpu_per_view else float("inf")
+
+
 def report(results: list[Result]) -> None:
     """The table and the ratios against the naive baseline."""
     cores = psutil.cpu_count()
@@ -206,7 +211,7 @@ def report(results: list[Result]) -> None:
         "  time to map, concurrent"
     )
     for r in results:
-        per_min = 60 / r.cpu_per_view if r.cpu_per_view else float("inf")
+        per_min = views_per_minute(r.cpu_per_view)
         print(
             f"{r.name:<10}{r.cpu_per_view:>9.3f}s{per_min:>16.0f}"
             f"{cores * per_min:>17.0f} views/min  {_quantiles(r.to_map)}"

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import duckdb
 
+from bench.far_workbooks import far_column_workbook
 from etl import ingest
 from etl.schema import INITIATIVE_ALIASES, TABLE_DDL
-from tests.etl_helpers import far_column_workbook
 
 
 def _csv(path: Path, rows: int, stray: int | None = None, ragged: int | None = None):

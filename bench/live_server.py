@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from deploy.replicas import start_replica, stop, wait_healthy
+from deploy.replicas import start_replica, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("SINN_CHROMIUM", "/usr/bin/chromium")
@@ -54,7 +54,7 @@ def serve(db: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     """Base URL and process of `streamlit run` on ``db``; stopped on exit."""
     replica = start_replica(db, log)
     try:
-        wait_healthy(replica.url, replica.proc)
+        wait_ready(replica)
         yield replica.url, replica.proc
     finally:
         stop(replica.proc)

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import re
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,17 +23,25 @@ import folium
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 
+from dashboard.shared_geometry import GEOMETRY_KEY
+
 __all__ = [
+    "GEO_DIR",
     "VENDOR_DIR",
     "ensure_vendor",
+    "hashed_files",
     "inline_bundle",
     "self_host",
     "served_urls",
 ]
 
-VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor"
-#: URL of ``dashboard/static/vendor`` under Streamlit's static file serving.
-SERVED_BASE = "/app/static/vendor"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+VENDOR_DIR = STATIC_DIR / "vendor"
+#: Generated map geometry (``dashboard.geometry``), also git-ignored.
+GEO_DIR = STATIC_DIR / "geo"
+#: URL of ``dashboard/static`` under Streamlit's static file serving.
+SERVED_STATIC = "/app/static"
+SERVED_BASE = f"{SERVED_STATIC}/vendor"
 
 
 @dataclass(frozen=True)
@@ -150,8 +159,11 @@ def _elements(root: branca.element.Element):
 def _relink(links: list[tuple[str, str]], urls: dict[str, str] | None) -> list:
     """Replace CDN links by local URLs (or drop them when inlining)."""
     out = []
-    for key, _url in links:
+    for key, url in links:
         if key in _UNUSED:
+            continue
+        if key.startswith(GEOMETRY_KEY):  # already one of our own files
+            out.append((key, url))
             continue
         if key not in _BY_KEY:
             raise ValueError(f"no self-hosted asset for folium resource {key!r}")
@@ -160,15 +172,31 @@ def _relink(links: list[tuple[str, str]], urls: dict[str, str] | None) -> list:
     return out
 
 
-def self_host(m: folium.Map, base: str | None = SERVED_BASE) -> folium.Map:
+def hashed_files() -> dict[str, tuple[str, bytes]]:
+    """Asset key -> (file name with a content hash, bytes); CSS images inlined."""
+    out = {}
+    for a in ASSETS:
+        text = _inline_css(a) if a.kind == "css" else a.source.read_text("utf-8")
+        payload = text.encode("utf-8")
+        stem = Path(a.target).stem
+        digest = hashlib.sha256(payload).hexdigest()[:16]
+        out[a.key] = (f"{stem}.{digest}.{a.kind}", payload)
+    return out
+
+
+def self_host(
+    m: folium.Map, base: str | Mapping[str, str] | None = SERVED_BASE
+) -> folium.Map:
     """Point ``m`` and its children at local assets; ``base=None`` inlines them.
+
+    ``base`` is the URL prefix of the served files, or asset key -> URL.
 
     The lists are set per instance, so folium's class-level defaults stay
     untouched for any other map in the process. Call after all children are
     added. With ``base=None`` the JavaScript and CSS are written into the
     figure's header, giving a page that needs no server at all.
     """
-    urls = None if base is None else served_urls(base)
+    urls = base if base is None or isinstance(base, Mapping) else served_urls(base)
     for element in _elements(m):
         if isinstance(element, folium.elements.JSCSSMixin):
             element.default_js = _relink(element.default_js, urls)

@@ -52,15 +52,29 @@ from dashboard.map_style import (
 )
 from dashboard.markup import esc, missing, render
 from dashboard.popups import event_popup, initiative_popup
+from dashboard.shared_geometry import GeometryScript, SharedGeometry
 from dashboard.texts import t
 
-__all__ = ["area_fills", "build_map", "classification_for", "few_cases", "flagged"]
+__all__ = [
+    "area_fills",
+    "area_labels",
+    "build_map",
+    "classification_for",
+    "few_cases",
+    "flagged",
+    "marker_fields",
+]
 
-# Rows: [lat, lon, colour, popup HTML (escaped), title (plain text), kind].
+# Rows: [lat, lon, colour, popup HTML (escaped), title (plain text), kind], or
+# [lat, lon, id, kind] whose other fields come from the shared labels script.
 # Initiatives and events share one cluster layer whose icon shows both counts
 # (initiatives in the circle, events in a black square badge): two layers'
 # clusters at the same town would cover each other's counts.
 _MARKER_JS = """function (row) {
+    if (row.length === 4) {
+        var fields = window.SINN_LABELS.markers[row[3]][row[2]];
+        row = row.slice(0, 2).concat(fields, [row[3]]);
+    }
     var shape = row[5] === 'event' ? 'sinn-square' : 'sinn-dot';
     var icon = L.divIcon({className: 'sinn-marker',
         html: '<span class="' + shape + '" style="background:' + row[2] + '"></span>',
@@ -85,6 +99,15 @@ _CLUSTER_JS = """function (cluster) {
         + '</span></div>' + badge,
         className: 'marker-cluster marker-cluster-' + size, iconSize: [40, 40]});
 }"""
+
+
+# Tooltip facts of the areas that come from the shared labels script.
+_TOOLTIP_FACTS = ("name", "population", "settlement")
+# Popup and colour of each marker kind.
+_MARKERS: dict[str, tuple[Callable[[dict, str], str], Callable[[dict], str]]] = {
+    "initiative": (initiative_popup, lambda r: theme_colour(r.get("theme"))),
+    "event": (event_popup, lambda _r: EVENT_COLOUR),
+}
 
 
 def classification_for(
@@ -139,10 +162,43 @@ def area_fills(
     }
 
 
+def _settlement(level: str, row: dict, lang: str) -> str:
+    """District kind or settlement type of an area, translated."""
+    if level == "district":
+        return t(f"kind.{row['settlement']}", lang)
+    if missing(row.get("degurba")):
+        return row["settlement"]
+    return t(f"degurba.{int(row['degurba'])}", lang)
+
+
+def _facts(row: dict, lang: str) -> dict[str, str]:
+    """Tooltip facts of an area that no filter changes, escaped."""
+    return {
+        "key": row["key"],
+        "ars": row["district_ars"],
+        "name": esc(row["name"]),
+        "population": esc(number(row["population"], 0, lang)),
+    }
+
+
+def area_labels(layer: AreaLayer, lang: str) -> dict[str, dict[str, str]]:
+    """Key -> fixed tooltip facts and settlement, for the shared labels script."""
+    return {
+        row["key"]: _facts(row, lang)
+        | {"settlement": esc(_settlement(layer.level, row, lang))}
+        for row in layer.values.to_dict("records")
+    }
+
+
 def _feature_collection(
-    layer: AreaLayer, opts: MapOptions, cls: Classification
+    layer: AreaLayer, opts: MapOptions, cls: Classification, shared: bool
 ) -> tuple[dict, dict[str, str], set[str]]:
-    """GeoJSON with escaped tooltip properties, fill colour per key, few-case keys."""
+    """GeoJSON with escaped tooltip properties, fill colour per key, few-case keys.
+
+    ``shared``: features carry only their per-view texts (value, cases); geometry
+    and fixed facts come from the shared scripts. folium checks the tooltip
+    fields on the first feature, so that one names them (the browser fills them).
+    """
     lang, digits = opts.lang, DECIMALS[opts.indicator]
     column = value_column(opts, layer.level)
     features, fills = [], area_fills(layer, opts, cls)
@@ -151,11 +207,6 @@ def _feature_collection(
     for row in layer.values.to_dict("records"):
         key = row["key"]
         inside = bool(row["in_filter"])
-        settlement = row["settlement"]
-        if layer.level == "district":
-            settlement = t(f"kind.{settlement}", lang)
-        elif not missing(row.get("degurba")):
-            settlement = t(f"degurba.{int(row['degurba'])}", lang)
         texts = {"value": number(row[column], digits, lang)}
         if counted:
             texts["cases"] = number(row[counted], 0, lang)
@@ -166,33 +217,33 @@ def _feature_collection(
             texts = {
                 k: outside if k == "cases" or v == "–" else v for k, v in texts.items()
             }
+        if shared:
+            fields = {} if features else dict.fromkeys(_TOOLTIP_FACTS, "")
+            properties = fields | {k: esc(v) for k, v in texts.items()}
+            feature = {"type": "Feature", "id": key, "properties": properties}
+            features.append(feature | {"geometry": None})
+            continue
+        settlement = _settlement(layer.level, row, lang)
         features.append(area_feature(layer, row, lang, settlement=settlement, **texts))
     return {"type": "FeatureCollection", "features": features}, fills, few
 
 
 def area_feature(layer: AreaLayer, row: dict, lang: str, **texts: object) -> dict:
     """GeoJSON feature of one area: key facts and ``texts``, all escaped."""
-    key = row["key"]
-    properties = {
-        "key": key,
-        "ars": row["district_ars"],
-        "name": esc(row["name"]),
-        "population": esc(number(row["population"], 0, lang)),
-    }
-    properties |= {name: esc(text) for name, text in texts.items()}
+    properties = _facts(row, lang) | {name: esc(t) for name, t in texts.items()}
     return {
         "type": "Feature",
-        "id": key,
-        "geometry": json.loads(layer.geometries[key]),
+        "id": row["key"],
+        "geometry": json.loads(layer.geometries[row["key"]]),
         "properties": properties,
     }
 
 
 def _area_layer(
-    layer: AreaLayer, opts: MapOptions, cls: Classification, show: bool
+    layer: AreaLayer, opts: MapOptions, cls: Classification, show: bool, shared: bool
 ) -> tuple[folium.GeoJson, AreaMarks]:
     """The choropleth GeoJSON layer with tooltip and highlight, and its marks."""
-    data, fills, few = _feature_collection(layer, opts, cls)
+    data, fills, few = _feature_collection(layer, opts, cls, shared)
     lang = opts.lang
     kind_label = "col.kind" if layer.level == "district" else "col.degurba_label"
     value_label = t(f"map.legend.{opts.indicator}", lang)
@@ -257,76 +308,101 @@ def filled_layer(
 
 
 def _outline(
-    geometries: list[dict], style: dict, pane: str = "overlayPane"
-) -> folium.GeoJson:
-    """A non-interactive GeoJSON layer of bare geometries (no tooltip, no click)."""
-    return folium.GeoJson(
+    m: folium.Map,
+    data: MapData,
+    group: str,
+    shapes: list[tuple[str, str]],
+    style: dict,
+    pane: str = "overlayPane",
+) -> None:
+    """Add a non-interactive layer of bare geometries (no tooltip, no click).
+
+    ``shapes`` are (key, GeoJSON text) of one geometry ``group``; with a shared
+    geometry script only the keys are sent.
+    """
+    shared = data.geometry_url is not None
+    features = [
         {
-            "type": "FeatureCollection",
-            "features": [
-                {"type": "Feature", "geometry": g, "properties": {}} for g in geometries
-            ],
-        },
+            "type": "Feature",
+            "id": key,
+            "geometry": None if shared else json.loads(text),
+            "properties": {},
+        }
+        for key, text in shapes
+    ]
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
         style_function=lambda _f: style,
         interactive=False,
         control=False,
         pane=pane,
-    )
+    ).add_to(m)
+    if shared:
+        SharedGeometry(layer, group).add_to(m)
 
 
-def _selected_geometries(data: MapData, selected: Sequence[str]) -> list[dict]:
-    """Geometries of the selected districts (from the outlines or a district layer)."""
+def _selected_geometries(
+    data: MapData, selected: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(key, geometry) of the selected districts (outlines or a district layer)."""
     districts = data.district_outlines or next(
         (a.geometries for a in data.areas if a.level == "district"), {}
     )
-    return [json.loads(districts[k]) for k in selected if k in districts]
+    return [(k, districts[k]) for k in selected if k in districts]
 
 
-def _context(data: MapData, kind: str) -> list[dict]:
-    """Context geometries of one kind ('land' or 'saxony')."""
-    return [json.loads(g) for k, _name, g in data.context if k == kind]
+def _context(data: MapData, kind: str) -> list[tuple[str, str]]:
+    """(name, geometry) of the context areas of one kind ('land' or 'saxony')."""
+    return [(name, g) for k, name, g in data.context if k == kind]
 
 
-def _marker_rows(
-    frame: pd.DataFrame,
-    popup: Callable[[dict, str], str],
-    colour: Callable[[dict], str],
-    lang: str,
-    kind: str,
-) -> list[list]:
-    """[lat, lon, colour, popup HTML, title, kind] per row with coordinates."""
-    rows = []
-    for row in frame.to_dict("records"):
-        if pd.isna(row.get("lat")) or pd.isna(row.get("lon")):
-            continue
-        fill = check_colour(colour(row))
-        title = "" if pd.isna(row.get("name")) else str(row["name"])
-        rows.append(
-            [float(row["lat"]), float(row["lon"]), fill, popup(row, lang), title, kind]
-        )
-    return rows
+def _fields(kind: str, row: dict, lang: str) -> list[str]:
+    """[colour, popup HTML, title] of one marker of ``kind``."""
+    popup, colour = _MARKERS[kind]
+    title = "" if pd.isna(row.get("name")) else str(row["name"])
+    return [check_colour(colour(row)), popup(row, lang), title]
+
+
+def _located(frame: pd.DataFrame) -> list[dict]:
+    """Rows with coordinates."""
+    return [
+        row
+        for row in frame.to_dict("records")
+        if not (pd.isna(row.get("lat")) or pd.isna(row.get("lon")))
+    ]
+
+
+def marker_fields(frame: pd.DataFrame, kind: str, lang: str) -> dict[str, list[str]]:
+    """Marker id -> [colour, popup HTML, title], for the shared labels script."""
+    return {str(row["id"]): _fields(kind, row, lang) for row in _located(frame)}
+
+
+def _marker_rows(frame: pd.DataFrame, kind: str, lang: str, shared: bool) -> list:
+    """[lat, lon, colour, popup HTML, title, kind] per row with coordinates.
+
+    ``shared``: [lat, lon, id, kind]; the rest comes from the shared labels script.
+    """
+    return [
+        [float(row["lat"]), float(row["lon"])]
+        + ([str(row["id"])] if shared else _fields(kind, row, lang))
+        + [kind]
+        for row in _located(frame)
+    ]
 
 
 def add_markers(m: folium.Map, data: MapData, lang: str) -> None:
     """Clustered initiative dots (colour = theme) and event squares, plus legend."""
+    shared = data.labels_url is not None
     themes: list[str] = []
     rows: list[list] = []
     if data.initiatives is not None and not data.initiatives.empty:
-        rows += _marker_rows(
-            data.initiatives,
-            initiative_popup,
-            lambda r: theme_colour(r.get("theme")),
-            lang,
-            "initiative",
-        )
+        rows += _marker_rows(data.initiatives, "initiative", lang, shared)
         present = set(data.initiatives["theme"].dropna())
         themes = [th for th in THEME_COLOURS if th in present]
         themes += sorted(present - set(THEME_COLOURS))
     with_events = data.events is not None and not data.events.empty
     if with_events:
-        rows += _marker_rows(
-            data.events, event_popup, lambda _r: EVENT_COLOUR, lang, "event"
-        )
+        rows += _marker_rows(data.events, "event", lang, shared)
     if rows:
         name = t("kind.initiative", lang)
         if with_events:
@@ -367,8 +443,11 @@ def base_map(data: MapData, opts: MapOptions) -> folium.Map:
             max_zoom=18,
             control=False,
         ).add_to(m)
+    scripts = [u for u in (data.geometry_url, data.labels_url) if u is not None]
+    if scripts:
+        GeometryScript(scripts).add_to(m)
     if opts.basemap == "none":
-        _outline(_context(data, "land"), LAND_STYLE).add_to(m)
+        _outline(m, data, "land", _context(data, "land"), LAND_STYLE)
     return m
 
 
@@ -378,12 +457,13 @@ def add_borders(m: folium.Map, data: MapData, selected: Sequence[str] = ()) -> N
     # export) cannot bury them; the pane ignores the mouse, clicks reach the areas.
     CustomPane(OUTLINE_PANE, z_index=450, pointer_events=False).add_to(m)
     if data.district_outlines:
-        borders = [json.loads(g) for g in data.district_outlines.values()]
-        _outline(borders, DISTRICT_STYLE, OUTLINE_PANE).add_to(m)
-    _outline(_context(data, "saxony"), SAXONY_STYLE, OUTLINE_PANE).add_to(m)
+        borders = list(data.district_outlines.items())
+        _outline(m, data, "district", borders, DISTRICT_STYLE, OUTLINE_PANE)
+    saxony = _context(data, "saxony")
+    _outline(m, data, "saxony", saxony, SAXONY_STYLE, OUTLINE_PANE)
     chosen = _selected_geometries(data, selected)
     if chosen:
-        _outline(chosen, SELECTED_STYLE, OUTLINE_PANE).add_to(m)
+        _outline(m, data, "district", chosen, SELECTED_STYLE, OUTLINE_PANE)
 
 
 def add_labels(m: folium.Map, data: MapData, opts: MapOptions) -> None:
@@ -422,10 +502,13 @@ def build_map(data: MapData, opts: MapOptions) -> folium.Map:
     if not data.areas:
         raise ValueError("data.areas must hold at least one AreaLayer")
     m = base_map(data, opts)
+    shared = data.geometry_url is not None
     for i, layer in enumerate(data.areas):
         cls = classification_for(layer.values, opts, layer.level)
-        area, marks = _area_layer(layer, opts, cls, show=i == 0)
+        area, marks = _area_layer(layer, opts, cls, i == 0, shared)
         area.add_to(m)
+        if shared:
+            SharedGeometry(area, layer.level).add_to(m)
         name = (
             t(f"map.level.{layer.level}", lang=opts.lang) if len(data.areas) > 1 else ""
         )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.assets import SERVED_BASE, ensure_vendor
+from dashboard import data
+from dashboard.assets import SERVED_BASE, SERVED_STATIC, ensure_vendor
 from dashboard.i18n import fmt_num, fmt_pct, t
 from sinn.vocab import DEGURBA_LABELS
 
@@ -22,12 +23,25 @@ DECIMALS = {
 PLAIN_NUMBERS = {"start_year", "first_year", "year", "degurba"}
 
 
+def _served(path: str) -> str:
+    """``path`` below the app's base URL (``server.baseUrlPath``)."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}{path}" if base else path
+
+
 @st.cache_resource(show_spinner=False)
 def map_assets() -> str:
     """Copy the map assets once per process; return their URL prefix."""
     ensure_vendor()
-    base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return f"/{base}{SERVED_BASE}" if base else SERVED_BASE
+    return _served(SERVED_BASE)
+
+
+def shared_urls(lang: str) -> dict[str, str]:
+    """URLs of the current build's shared geometry and marker scripts."""
+    return {
+        "geometry_url": _served(f"{SERVED_STATIC}/geo/{data.geometry_file()}"),
+        "labels_url": _served(f"{SERVED_STATIC}/geo/{data.labels_file(lang)}"),
+    }
 
 
 def kpi_row(k: dict, show_events: bool = True) -> None:

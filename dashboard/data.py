@@ -13,7 +13,9 @@ import duckdb
 import streamlit as st
 
 from dashboard import funding_queries, queries
+from dashboard.assets import GEO_DIR
 from dashboard.map_data import map_data as build_map_data
+from dashboard.map_files import write_geometry, write_labels
 from sinn import config
 from sinn.db import connect
 
@@ -66,6 +68,11 @@ def _current() -> tuple[str, Stamp]:
             _connection.clear()
         _seen[str(path)] = stamp
     return str(path), stamp
+
+
+def build() -> tuple[str, Stamp]:
+    """Path and stamp of the current build (a cache key for derived results)."""
+    return _current()
 
 
 def _call(function: Any, path: str, stamp: Stamp, args: tuple) -> Any:
@@ -162,3 +169,25 @@ def report_pdf(ars: str, lang: str) -> bytes:
     """The Kreisdossier PDF of district ``ars`` for the current build."""
     path, stamp = _current()
     return _report(path, stamp, ars, lang)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _geometry_file(path: str, stamp: Stamp) -> str:
+    """Write the build's geometry script into ``static/geo`` once; its file name."""
+    return _call(write_geometry, path, stamp, (GEO_DIR,))
+
+
+def geometry_file() -> str:
+    """File name of the current build's geometry script below ``static/geo``."""
+    return _geometry_file(*_current())
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _labels_file(path: str, stamp: Stamp, lang: str) -> str:
+    """Write the build's labels script in ``lang`` once; its file name."""
+    return _call(write_labels, path, stamp, (GEO_DIR, lang))
+
+
+def labels_file(lang: str) -> str:
+    """File name of the current build's labels script in ``lang``."""
+    return _labels_file(*_current(), lang)

@@ -12,9 +12,11 @@ consumer of the published database; it does not import Streamlit.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
+import folium
 
 from dashboard import queries as q
 from dashboard.choropleth import build_map
@@ -27,7 +29,7 @@ from sinn import config
 from sinn.atomic import atomic_write
 from sinn.db import connect
 
-__all__ = ["export_map", "main", "public_map_data"]
+__all__ = ["add_title_box", "export_map", "main", "public_map", "public_map_data"]
 
 
 def public_map_data(
@@ -37,29 +39,47 @@ def public_map_data(
     return map_data(con, f or q.Filters(), q.MAP_LEVELS)
 
 
+def public_map(
+    con: duckdb.DuckDBPyConnection,
+    opts: MapOptions,
+    f: q.Filters | None = None,
+    **shared: str,
+) -> folium.Map:
+    """The public map of a full page: both levels, demo notice and page title.
+
+    ``shared`` sets ``MapData.geometry_url``/``labels_url`` (shared scripts).
+    """
+    lang = opts.lang
+    md = replace(public_map_data(con, f), **shared)
+    notice = t("demo.caption", lang) if q.has_demo_rows(con) else ""
+    m = build_map(md, replace(opts, height="100%", notice=notice))
+    m.get_root().title = f"{t('app.title', lang)} – {t('nav.karte', lang)}"
+    return m
+
+
+def add_title_box(m: folium.Map, opts: MapOptions, run: dict) -> None:
+    """Add the box naming title, indicator, data date and sources to ``m``."""
+    lang, indicator = opts.lang, opts.indicator
+    box = render(
+        "title_box.html",
+        title=t("export.title", lang),
+        indicator=t(f"map.legend.{indicator}", lang),
+        date=t("share.built", lang, date=str(run.get("finished_at") or "–")[:10]),
+        sources=t("export.sources", lang),
+    )
+    HtmlControl(box, "bottomleft").add_to(m)
+
+
 def export_map(
     db_path: Path, out: Path, lang: str = "de", f: q.Filters | None = None
 ) -> Path:
     """Write the static map of the database at ``db_path`` to ``out``; return it."""
     with connect(db_path, read_only=True) as con:
-        md = public_map_data(con, f)
-        demo = q.has_demo_rows(con)
-        run = q.latest_run(con) or {}
-    notice = t("demo.caption", lang) if demo else ""
-    opts = MapOptions(lang=lang, assets=None, height="100%", notice=notice)
-    m = build_map(md, opts)
-    box = render(
-        "title_box.html",
-        title=t("export.title", lang),
-        indicator=t(f"map.legend.{opts.indicator}", lang),
-        date=t("share.built", lang, date=str(run.get("finished_at") or "–")[:10]),
-        sources=t("export.sources", lang),
-    )
-    HtmlControl(box, "bottomleft").add_to(m)
-    figure = m.get_root()
-    figure.title = f"{t('app.title', lang)} – {t('nav.karte', lang)}"
+        opts = MapOptions(lang=lang, assets=None)
+        m = public_map(con, opts, f)
+        add_title_box(m, opts, q.latest_run(con) or {})
     out = Path(out)
-    atomic_write(out, figure.render().encode("utf-8"))
+    atomic_write(out, m.get_root().render().encode("utf-8"))
     return out
 
 

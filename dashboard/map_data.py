@@ -33,6 +33,12 @@ class MapData:
     events: pd.DataFrame | None = None
     district_outlines: dict[str, str] | None = None
     places: pd.DataFrame | None = None  # town labels (``queries.map_places``)
+    #: URL of the shared geometry script (``dashboard.geometry``); ``None``
+    #: writes the geometry into the map itself.
+    geometry_url: str | None = None
+    #: URL of the shared marker script (``dashboard.map_files``); ``None``
+    #: writes the marker fields into the map itself.
+    labels_url: str | None = None
 
 
 def map_data(

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from deploy.nginx import run_nginx
-from deploy.replicas import Replica, replicas, start_replica, stop, wait_healthy
+from deploy.replicas import Replica, replicas, start_replica, stop, wait_ready
 from sinn.config import db_path
 
 
@@ -42,7 +42,7 @@ def _supervise(reps: list[Replica], db: Path, done: threading.Event) -> None:
             stop(r.proc, signal.SIGKILL)
             port = int(r.url.rsplit(":", 1)[1])
             reps[i] = start_replica(db, r.log, port=port, env=r.env)
-            wait_healthy(reps[i].url, reps[i].proc)
+            wait_ready(reps[i])
             failures[i] = 0
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "stop",
     "streamlit_command",
     "wait_healthy",
+    "wait_ready",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,6 +120,14 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
         proc.wait(timeout=15)
 
 
+def wait_ready(replica: Replica) -> None:
+    """Healthy, then warmed: the default map views run once (``dashboard.warmup``)."""
+    from dashboard.warmup import warm
+
+    wait_healthy(replica.url, replica.proc)
+    warm(replica.url)
+
+
 @contextmanager
 def replicas(db: Path, n: int, logs: Path) -> Iterator[list[Replica]]:
     """``n`` healthy replicas sharing one cookie secret; all stopped on exit."""
@@ -131,5 +140,5 @@ def replicas(db: Path, n: int, logs: Path) -> Iterator[list[Replica]]:
             stack.callback(stop, r.proc)
             started.append(r)
         for r in started:
-            wait_healthy(r.url, r.proc)
+            wait_ready(r)
         yield started

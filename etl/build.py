@@ -15,13 +15,16 @@ from pathlib import Path
 import duckdb
 
 from etl import aggregate, checks, importer, ingest, marts, publish
+from etl.headers import load_column_map
 from etl.macros import install_macros
 from etl.operations import ESF_LIST, import_operations
 from etl.reference import build_reference
 from etl.schema import TABLE_DDL
 from sinn import config
-from sinn.atomic import atomic_path
 from sinn.db import connect
+
+#: File name of the rejected rows, published next to the database.
+REJECTS_CSV = "rejects.csv"
 
 
 @dataclass
@@ -45,6 +48,7 @@ class RunSummary:
     unmatched_keys: dict[str, list[str]] = field(default_factory=dict)
     operations: dict[str, int] = field(default_factory=dict)
     checks_passed: int = 0
+    notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_text(self) -> str:
@@ -55,11 +59,13 @@ class RunSummary:
             f"({self.boundary_file})",
         ]
         lines += [
-            f"  input {i['kind']:<10} {Path(i['path']).name}: {i['rows']} rows"
+            f"  input {i['kind']:<10} {Path(i['path']).name}: {i['rows']} rows, "
+            f"{i.get('accepted', 0)} accepted"
             + (" (demo)" if i.get("demo") else "")
             + "".join(f"\n    note: {n}" for n in i.get("notes", ()))
             for i in self.inputs
         ]
+        lines += [f"  note: {note}" for note in self.notes]
         accepted = ", ".join(f"{v} {k}" for k, v in self.accepted.items())
         lines.append(
             f"  rows read {self.rows_read}; accepted {accepted}; rejected {self.rejected}"
@@ -73,6 +79,11 @@ class RunSummary:
         for name, keys in self.unmatched_keys.items():
             lines.append(f"  unmatched {name}: {len(keys)} ({', '.join(keys[:5])}…)")
         lines.append(f"  data checks passed: {self.checks_passed}")
+        if self.status == "published":
+            lines.append(
+                f"  published: {self.db_path} and "
+                f"{Path(self.db_path).with_name(REJECTS_CSV)} ({self.rejected} rows)"
+            )
         steps = ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items())
         lines.append(f"  timings: {steps}")
         return "\n".join(lines)
@@ -153,18 +164,69 @@ def _record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class ImportOptions:
+    """How inputs are read: the user column map, the sheet, empty inputs allowed."""
+
+    columns: Path | None = None
+    sheet: str | None = None
+    allow_empty: bool = False
+
+
+def _input_notes(staged: list[importer.InputResult], summary: RunSummary) -> None:
+    """Per-file counts in the summary, and one line per file without visibility."""
+    for result, entry in zip(staged, summary.inputs, strict=True):
+        entry.update(
+            accepted=result.accepted,
+            rejected=result.rejected,
+            visibility=result.visibility,
+        )
+        if result.visibility is None and result.rows:
+            summary.notes.append(
+                f"{Path(result.path).name}: no visibility column: "
+                f"{result.accepted} rows treated as public"
+            )
+
+
+def _refuse_empty(
+    staged: list[importer.InputResult], con: duckdb.DuckDBPyConnection, allow: bool
+) -> None:
+    """Fail when a non-empty input yielded no accepted row (unless allowed)."""
+    empty = [r for r in staged if r.rows and not r.accepted]
+    if not empty or allow:
+        return
+    lines = []
+    for r in empty:
+        reasons = con.execute(
+            "SELECT reason, count(*) FROM rejects WHERE source_file = ? "
+            "GROUP BY 1 ORDER BY 2 DESC, 1",
+            [Path(r.path).name],
+        ).fetchall()
+        why = ", ".join(f"{reason} {n}" for reason, n in reasons)
+        lines.append(f"{Path(r.path).name}: {r.rows} rows read, none accepted ({why})")
+    raise checks.CheckFailed(
+        "; ".join(lines) + ". Nothing published; see the reasons above, fix the "
+        "input or pass --allow-empty to publish anyway"
+    )
+
+
 def _import(
     con: duckdb.DuckDBPyConnection,
     inputs: Sequence[tuple[str, Path, bool]],
     summary: RunSummary,
     workdir: Path,
+    options: ImportOptions | None = None,
 ) -> None:
     """Stage every input, then validate/geocode each kind set-based."""
+    options = options or ImportOptions()
     importer.prepare(con)
+    columns = load_column_map(options.columns)
     staged: list[importer.InputResult] = []
     with _timed(summary, "read"):
         for order, (kind, path, is_demo) in enumerate(inputs, start=1):
-            result = importer.stage_file(con, kind, path, order, is_demo, workdir)
+            result = importer.stage_file(
+                con, kind, path, order, is_demo, workdir, columns, options.sheet
+            )
             staged.append(result)
             summary.inputs.append(
                 {
@@ -176,12 +238,12 @@ def _import(
                 }
             )
             summary.rows_read += result.rows
-    for kind in importer.KINDS:
-        importer.stage_view(con, kind, staged)
     publish.pause_point("import")
     # Reader-level rejects (ragged rows, stray bytes) are in rejects already.
     staged_rows = sum(
-        con.execute(f"SELECT count(*) FROM stg_{kind}").fetchone()[0]
+        con.execute(
+            f"SELECT count(*) FROM {importer.staged_relation(kind)}"
+        ).fetchone()[0]
         + con.execute("SELECT count(*) FROM rejects WHERE kind = ?", [kind]).fetchone()[
             0
         ]
@@ -193,6 +255,7 @@ def _import(
             summary.accepted[table] = con.execute(
                 f"SELECT count(*) FROM {table}"
             ).fetchone()[0]
+    _input_notes(staged, summary)
     summary.rejected = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
     summary.rejected_by_reason = dict(
         con.execute(
@@ -207,6 +270,7 @@ def _import(
             f"rows in ({summary.rows_read}) != accepted ({sum(summary.accepted.values())}) "
             f"+ rejected ({summary.rejected})"
         )
+    _refuse_empty(staged, con, options.allow_empty)
 
 
 def _import_operations(
@@ -243,6 +307,7 @@ def build(
     raw: Path | None = None,
     operations: Sequence[Path] = (),
     fund: str | None = None,
+    options: ImportOptions | None = None,
 ) -> RunSummary:
     """Build and publish the database; on any failure the previous file stays as it was."""
     db_path = Path(db_path or config.db_path())
@@ -257,8 +322,10 @@ def build(
     )
     wait = config.lock_wait_s()
     with publish.build_lock(db_path, wait), tempfile.TemporaryDirectory() as work:
+        rejects_csv = db_path.with_name(REJECTS_CSV)
         publish.remove_stale_temp(db_path)
-        tmp = publish.temp_path(db_path)
+        publish.remove_stale_temp(rejects_csv)
+        tmp, tmp_rejects = publish.temp_path(db_path), publish.temp_path(rejects_csv)
         try:
             # Work in memory (no WAL, no index upkeep) and write the file once at the end.
             con = connect()
@@ -288,7 +355,7 @@ def build(
                         ("event", demo_e, True),
                         *inputs,
                     ]
-                _import(con, inputs, summary, Path(work))
+                _import(con, inputs, summary, Path(work), options)
                 lists = [Path(p) for p in operations]
                 if demo:  # the real ESF list beside the invented initiatives
                     if (raw / ESF_LIST).is_file():
@@ -308,24 +375,23 @@ def build(
                 _record_run(con, summary)
                 with _timed(summary, "publish"):
                     _write_database(con, tmp)
+                    write_rejects_csv(con, tmp_rejects)
             publish.pause_point("publish")
-            publish.replace_atomically(tmp, db_path)
+            # Both files are replaced under the lock: the CSV always matches the DB.
+            publish.replace_pair((tmp, db_path), (tmp_rejects, rejects_csv))
             summary.duration_s = round(time.perf_counter() - started, 3)
         finally:
-            tmp.unlink(missing_ok=True)
-            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+            for path in (tmp, tmp.with_name(tmp.name + ".wal"), tmp_rejects):
+                path.unlink(missing_ok=True)
     summary.status = "published"
-    write_rejects_csv(db_path)
     return summary
 
 
-def write_rejects_csv(db_path: Path) -> Path:
-    """Write ``rejects.csv`` next to the database (atomically)."""
-    out = db_path.with_name("rejects.csv")
-    with atomic_path(out) as tmp, connect(db_path, read_only=True) as con:
-        con.execute(
-            "COPY (SELECT * FROM rejects ORDER BY kind, source_file, source_row) TO ? "
-            "(HEADER, DELIMITER ',')",
-            [str(tmp)],
-        )
+def write_rejects_csv(con: duckdb.DuckDBPyConnection, out: Path) -> Path:
+    """Write the ``rejects`` table of ``con`` as CSV (cells cannot start a formula)."""
+    con.sql(
+        "SELECT kind, sinn_csv_cell(source_file) AS source_file, source_row, reason, "
+        "sinn_csv_cell(detail) AS detail, sinn_csv_cell(raw) AS raw FROM rejects "
+        "ORDER BY kind, source_file, source_row"
+    ).write_csv(str(out), header=True)
     return out

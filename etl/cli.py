@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl fetch | build``."""
+"""Command line: ``python -m etl fetch | build | inspect``."""
 
 from __future__ import annotations
 
@@ -47,7 +47,82 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--raw", type=Path, help="reference data folder (default data/raw)"
     )
+    _input_options(build)
+    build.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="publish even when a non-empty input yields no accepted row",
+    )
+    inspect = sub.add_parser(
+        "inspect", help="show how a file would import, without building anything"
+    )
+    inspect.add_argument("file", type=Path, metavar="FILE")
+    inspect.add_argument(
+        "--kind",
+        choices=("initiative", "event"),
+        help="kind of rows (default: guessed from the headers)",
+    )
+    inspect.add_argument(
+        "--raw", type=Path, help="reference data folder (default data/raw)"
+    )
+    _input_options(inspect)
     return parser
+
+
+def _input_options(parser: argparse.ArgumentParser) -> None:
+    """Options on how input files are read: column map and sheet."""
+    parser.add_argument(
+        "--columns",
+        type=Path,
+        metavar="FILE",
+        help='TOML column map for headers no alias covers, e.g. name = "Titel"',
+    )
+    parser.add_argument("--sheet", help="XLSX sheet to read (default: found)")
+
+
+def _reference_missing(raw: Path) -> bool:
+    """Print an error and return True when the reference data is missing."""
+    if (raw / config.BOUNDARIES_FILE).is_file():
+        return False
+    print(
+        f"error: reference data missing in {raw}; run `python -m etl fetch` first",
+        file=sys.stderr,
+    )
+    return True
+
+
+def _missing_files(paths: list[Path]) -> bool:
+    """Print an error and return True when an input path is not a file."""
+    folders = [p for p in paths if p.is_dir()]
+    if folders:
+        print(f"error: {folders[0]}: is a directory, not a file", file=sys.stderr)
+        return True
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        print(
+            f"error: input file not found: {', '.join(map(str, missing))}",
+            file=sys.stderr,
+        )
+    return bool(missing)
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    """Print how one file maps and geocodes; exit 1 when it would be refused."""
+    from etl.headers import load_column_map
+    from etl.ingest import InputError
+    from etl.preview import inspect_file
+
+    raw = args.raw or config.raw_dir()
+    if _missing_files([args.file]) or _reference_missing(raw):
+        return 2
+    try:
+        columns = load_column_map(args.columns)
+        lines, ok = inspect_file(args.file, raw, columns, args.sheet, args.kind)
+    except (InputError, duckdb.Error, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0 if ok else 1
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -65,30 +140,16 @@ def _fetch(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     """Run the build step and print its summary."""
-    from etl.build import build
+    from etl.build import ImportOptions, build
     from etl.checks import CheckFailed
     from etl.ingest import InputError
     from etl.publish import BuildLocked
 
-    inputs = [*args.initiatives, *args.events, *args.operations]
-    folders = [p for p in inputs if p.is_dir()]
-    if folders:
-        print(f"error: {folders[0]}: is a directory, not a file", file=sys.stderr)
-        return 2
-    missing = [p for p in inputs if not p.is_file()]
-    if missing:
-        print(
-            f"error: input file not found: {', '.join(map(str, missing))}",
-            file=sys.stderr,
-        )
-        return 2
     raw = args.raw or config.raw_dir()
-    if not (raw / config.BOUNDARIES_FILE).is_file():
-        print(
-            f"error: reference data missing in {raw}; run `python -m etl fetch` first",
-            file=sys.stderr,
-        )
+    inputs = [*args.initiatives, *args.events, *args.operations]
+    if _missing_files(inputs) or _reference_missing(raw):
         return 2
+    options = ImportOptions(args.columns, args.sheet, args.allow_empty)
     try:
         summary = build(
             args.db,
@@ -98,10 +159,12 @@ def _build(args: argparse.Namespace) -> int:
             raw,
             args.operations,
             args.fund,
+            options=options,
         )
     except (InputError, CheckFailed, BuildLocked, duckdb.Error, OSError) as exc:
         print(
-            f"error: build failed, previous database left untouched: {exc}",
+            "error: build failed, nothing published, previous database left "
+            f"untouched (rejects.csv too): {exc}",
             file=sys.stderr,
         )
         return 1
@@ -114,4 +177,6 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "fetch":
         return _fetch(args)
+    if args.command == "inspect":
+        return _inspect(args)
     return _build(args)

@@ -1,9 +1,11 @@
 """Set-based geocoding cascade: coordinates → AGS → postal code + place → name.
 
-Works on a validated table ``val`` (one row per input row, ``rid`` unique) and
-creates ``loc`` with the municipality found, the method, the precision and the
-reject reason when no rule works. Points are matched to municipalities with
-DuckDB spatial's point-in-polygon join.
+:func:`geocode` reads a validated relation named by the caller (one row per input
+row, ``rid`` unique) and writes a located relation, also named by the caller,
+with the municipality found, the method and the reject reason when no rule
+works. Its intermediate steps are tables prefixed with the target's name and
+dropped at the end. Points are matched to municipalities with DuckDB spatial's
+point-in-polygon join.
 """
 
 from __future__ import annotations
@@ -15,6 +17,24 @@ import shapely
 
 from geo.subdivide import grid_pieces
 
+#: Lookup relations created by :func:`prepare_lookup`.
+PIECES, NAME_KEYS, DISTRICT_KEYS = "geo_mun_wgs", "geo_mun_keys", "geo_district_keys"
+#: Reference relations the cascade reads (built by :mod:`etl.reference`).
+REFERENCE = {
+    "municipalities": "municipalities",
+    "postal_codes": "postal_codes",
+    "plz_outside": "geo_plz_outside",
+}
+_STEPS = (
+    "ok",
+    "hit_direct",
+    "hit_swapped",
+    "hit_ags",
+    "plz_cand",
+    "hit_plz",
+    "name_cand",
+    "hit_name",
+)
 # Loose lon/lat box around Saxony: only points inside it go into the polygon join.
 _BOX = "BETWEEN 11.7 AND 15.2", "BETWEEN 50.0 AND 51.8"
 _CELL_DEG = 0.05
@@ -24,7 +44,7 @@ def prepare_lookup(con: duckdb.DuckDBPyConnection) -> None:
     """Create lookup tables: municipality polygons in lon/lat (grid pieces) and name keys."""
     rows = con.execute(
         "SELECT ags, ST_AsWKB(ST_Transform(geom, 'EPSG:25833', 'EPSG:4326', "
-        "always_xy := true)) FROM municipalities ORDER BY ags"
+        f"always_xy := true)) FROM {REFERENCE['municipalities']} ORDER BY ags"
     ).fetchall()
     ags = np.array([r[0] for r in rows], dtype=object)
     geoms = shapely.from_wkb([bytes(r[1]) for r in rows])
@@ -36,73 +56,95 @@ def prepare_lookup(con: duckdb.DuckDBPyConnection) -> None:
         pd.DataFrame({"ags": ags[source], "wkb": shapely.to_wkb(pieces)}),
     )
     con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE geo_mun_wgs AS
+        f"""
+        CREATE OR REPLACE TEMP TABLE {PIECES} AS
         SELECT ags, ST_GeomFromWKB(wkb) AS g FROM geo_pieces_df;
-        CREATE OR REPLACE TEMP TABLE geo_mun_keys AS
-        SELECT ags, sinn_key(name) AS k1, sinn_key_plain(name) AS k2 FROM municipalities;
+        CREATE OR REPLACE TEMP TABLE {NAME_KEYS} AS
+        SELECT ags, district_ars, sinn_key(name) AS k1, sinn_key_plain(name) AS k2
+        FROM {REFERENCE["municipalities"]};
+        CREATE OR REPLACE TEMP TABLE {DISTRICT_KEYS} AS
+        SELECT ars AS district_ars, ars AS k FROM districts
+        UNION SELECT ars, sinn_district_key(name) FROM districts;
         """
     )
     con.unregister("geo_pieces_df")
 
 
-def geocode(con: duckdb.DuckDBPyConnection, val: str) -> None:
-    """Resolve a location for every valid row of ``val`` into temp table ``loc``."""
+def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+    """Resolve a location for every valid row of relation ``source`` into ``target``.
+
+    ``source`` needs ``rid``, ``reason`` (NULL when valid), ``c_lon``, ``c_lat``,
+    ``ags``, ``postal_code``, ``city``, ``municipality`` and ``district``.
+    """
     lon_box, lat_box = _BOX
+    step = {name: f"{target}_{name}" for name in _STEPS}
+    ref = REFERENCE
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE ok AS
-        SELECT rid, c_lon, c_lat, ags, postal_code, city, municipality
-        FROM {val} WHERE reason IS NULL;
+        CREATE OR REPLACE TEMP TABLE {step["ok"]} AS
+        SELECT rid, c_lon, c_lat, ags, postal_code, city, municipality, district
+        FROM {source} WHERE reason IS NULL;
 
-        CREATE OR REPLACE TEMP TABLE hit_direct AS
+        CREATE OR REPLACE TEMP TABLE {step["hit_direct"]} AS
         SELECT o.rid, min(m.ags) AS ags
-        FROM ok o JOIN geo_mun_wgs m ON ST_Intersects(m.g, ST_Point(o.c_lon, o.c_lat))
+        FROM {step["ok"]} o JOIN {PIECES} m ON ST_Intersects(m.g, ST_Point(o.c_lon, o.c_lat))
         WHERE o.c_lon {lon_box} AND o.c_lat {lat_box}
         GROUP BY o.rid;
 
-        CREATE OR REPLACE TEMP TABLE hit_swapped AS
+        CREATE OR REPLACE TEMP TABLE {step["hit_swapped"]} AS
         SELECT o.rid, min(m.ags) AS ags
-        FROM (SELECT * FROM ok WHERE c_lat {lon_box} AND c_lon {lat_box}
-              AND rid NOT IN (SELECT rid FROM hit_direct)) o
-        JOIN geo_mun_wgs m ON ST_Intersects(m.g, ST_Point(o.c_lat, o.c_lon))
+        FROM (SELECT * FROM {step["ok"]} WHERE c_lat {lon_box} AND c_lon {lat_box}
+              AND rid NOT IN (SELECT rid FROM {step["hit_direct"]})) o
+        JOIN {PIECES} m ON ST_Intersects(m.g, ST_Point(o.c_lat, o.c_lon))
         GROUP BY o.rid;
 
-        CREATE OR REPLACE TEMP TABLE hit_ags AS
-        SELECT o.rid, m.ags FROM ok o JOIN municipalities m ON m.ags = sinn_ags(o.ags);
+        CREATE OR REPLACE TEMP TABLE {step["hit_ags"]} AS
+        SELECT o.rid, m.ags FROM {step["ok"]} o
+        JOIN {ref["municipalities"]} m ON m.ags = sinn_ags(o.ags);
 
-        CREATE OR REPLACE TEMP TABLE plz_cand AS
+        CREATE OR REPLACE TEMP TABLE {step["plz_cand"]} AS
         SELECT o.rid, pc.ags,
                sinn_key(coalesce(o.city, o.municipality)) IN
                    (sinn_key(pc.place), sinn_key(pc.municipality))
                OR sinn_key_plain(coalesce(o.city, o.municipality)) IN
                    (sinn_key_plain(pc.place), sinn_key_plain(pc.municipality)) AS matches
-        FROM ok o JOIN postal_codes pc ON pc.postal_code = sinn_plz(o.postal_code)
-        WHERE pc.ags IN (SELECT ags FROM municipalities);
+        FROM {step["ok"]} o
+        JOIN {ref["postal_codes"]} pc ON pc.postal_code = sinn_plz(o.postal_code)
+        WHERE pc.ags IN (SELECT ags FROM {ref["municipalities"]});
 
-        CREATE OR REPLACE TEMP TABLE hit_plz AS
+        CREATE OR REPLACE TEMP TABLE {step["hit_plz"]} AS
         SELECT rid, count(DISTINCT ags) AS n,
                CASE WHEN count(DISTINCT ags) = 1 THEN min(ags)
                     WHEN count(DISTINCT ags) FILTER (WHERE matches) = 1
                     THEN min(ags) FILTER (WHERE matches) END AS ags
-        FROM plz_cand GROUP BY rid;
+        FROM {step["plz_cand"]} GROUP BY rid;
 
-        CREATE OR REPLACE TEMP TABLE name_cand AS
-        SELECT o.rid, k.ags FROM ok o
-        JOIN geo_mun_keys k ON k.k1 = sinn_key(coalesce(o.municipality, o.city))
-        UNION
-        SELECT o.rid, k.ags FROM ok o
-        JOIN geo_mun_keys k ON k.k2 = sinn_key_plain(coalesce(o.municipality, o.city));
+        -- a given district narrows a name shared by several municipalities
+        CREATE OR REPLACE TEMP TABLE {step["name_cand"]} AS
+        WITH cand AS (
+            SELECT o.rid, k.ags, k.district_ars, o.district FROM {step["ok"]} o
+            JOIN {NAME_KEYS} k ON k.k1 = sinn_key(coalesce(o.municipality, o.city))
+            UNION
+            SELECT o.rid, k.ags, k.district_ars, o.district FROM {step["ok"]} o
+            JOIN {NAME_KEYS} k ON k.k2 = sinn_key_plain(coalesce(o.municipality, o.city))
+        ), flagged AS (
+            SELECT c.rid, c.ags, d.k IS NOT NULL AS in_district
+            FROM cand c LEFT JOIN {DISTRICT_KEYS} d
+              ON d.district_ars = c.district_ars
+             AND d.k IN (trim(c.district), sinn_district_key(c.district))
+        )
+        SELECT rid, ags FROM flagged
+        QUALIFY in_district OR NOT bool_or(in_district) OVER (PARTITION BY rid);
 
-        CREATE OR REPLACE TEMP TABLE hit_name AS
+        CREATE OR REPLACE TEMP TABLE {step["hit_name"]} AS
         SELECT rid, count(DISTINCT ags) AS n,
                CASE WHEN count(DISTINCT ags) = 1 THEN min(ags) END AS ags
-        FROM name_cand GROUP BY rid;
+        FROM {step["name_cand"]} GROUP BY rid;
         """
     )
     con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE loc AS
+        f"""
+        CREATE OR REPLACE TEMP TABLE {target} AS
         SELECT o.rid,
             coalesce(d.ags, s.ags, a.ags, p.ags, n.ags) AS l_ags,
             CASE WHEN d.ags IS NOT NULL THEN 'coordinates'
@@ -119,7 +161,8 @@ def geocode(con: duckdb.DuckDBPyConnection, val: str) -> None:
                 WHEN n.n > 1 THEN 'ambiguous_municipality'
                 WHEN o.c_lon IS NOT NULL
                   OR (sinn_ags(o.ags) IS NOT NULL AND sinn_ags(o.ags) NOT LIKE '14%')
-                  OR sinn_plz(o.postal_code) IN (SELECT postal_code FROM geo_plz_outside)
+                  OR sinn_plz(o.postal_code) IN
+                     (SELECT postal_code FROM {ref["plz_outside"]})
                     THEN 'outside_saxony'
                 ELSE 'no_location' END AS fail_reason,
             concat_ws('; ',
@@ -139,11 +182,12 @@ def geocode(con: duckdb.DuckDBPyConnection, val: str) -> None:
                      OR sinn_given(o.city) OR sinn_given(o.municipality)
                      OR o.c_lon IS NOT NULL) THEN 'no location given' END
             ) AS fail_detail
-        FROM ok o
-        LEFT JOIN hit_direct d USING (rid)
-        LEFT JOIN hit_swapped s USING (rid)
-        LEFT JOIN hit_ags a USING (rid)
-        LEFT JOIN hit_plz p USING (rid)
-        LEFT JOIN hit_name n USING (rid)
+        FROM {step["ok"]} o
+        LEFT JOIN {step["hit_direct"]} d USING (rid)
+        LEFT JOIN {step["hit_swapped"]} s USING (rid)
+        LEFT JOIN {step["hit_ags"]} a USING (rid)
+        LEFT JOIN {step["hit_plz"]} p USING (rid)
+        LEFT JOIN {step["hit_name"]} n USING (rid)
         """
     )
+    con.execute("".join(f"DROP TABLE {name};" for name in step.values()))

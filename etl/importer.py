@@ -2,6 +2,10 @@
 
 Every input row ends in exactly one of ``initiatives``/``events`` or
 ``rejects``; all steps are SQL over whole tables so a million rows take seconds.
+Each step reads and writes relations it names (dbt-style):
+
+    source table per file (etl.ingest) → stg_<kind> → int_<kind>_validated
+    → int_<kind>_located (etl.geocode) → initiatives / events + rejects
 """
 
 from __future__ import annotations
@@ -13,22 +17,22 @@ import duckdb
 import pandas as pd
 
 from etl import geocode, ingest
+from etl.headers import ALIASES as _ALIASES
+from etl.headers import ALL_ALIASES, ColumnMap, HeaderMap, check_headers, map_headers
 from etl.schema import (
-    EVENT_ALIASES,
     EVENT_TYPE_SYNONYMS,
-    INITIATIVE_ALIASES,
     PARTNER_SYNONYMS,
     STAGE_SYNONYMS,
     THEME_SYNONYMS,
 )
 
 KINDS = {"initiative": "initiatives", "event": "events"}
-_ALIASES = {"initiative": INITIATIVE_ALIASES, "event": EVENT_ALIASES}
 _MAX_NAME, _MAX_TEXT = 500, 20_000
 
 # Values parsed once per row (p_*), shared by the checks and the output.
 _PARSED = {
-    "p_lat": "sinn_coord(lat)", "p_lon": "sinn_coord(lon)", "p_public": "sinn_bool(public)",
+    "p_lat": "sinn_coord(lat)", "p_lon": "sinn_coord(lon)",
+    "p_public": "sinn_public(public, public_if_empty)",
 }  # fmt: skip
 _KIND_PARSED = {
     "initiative": {
@@ -48,7 +52,8 @@ _COMMON_PROBLEMS = (
      f"length(description) > {_MAX_TEXT} OR length(street) > {_MAX_NAME} "
      f"OR length(city) > {_MAX_NAME} OR length(municipality) > {_MAX_NAME} "
      "OR length(url) > 2000 OR length(id) > 200"),
-    ("public: not a yes/no value", "p_public IS NULL"),
+    ("public: not a yes/no value (ja/nein, yes/no, true/false, 1/0, x, "
+     "öffentlich/intern)", "p_public IS NULL"),
 )  # fmt: skip
 _KIND_PROBLEMS = {
     "initiative": (
@@ -65,8 +70,8 @@ _KIND_PROBLEMS = {
          "sinn_given(participants) AND p_participants IS NULL"),
     ),
 }  # fmt: skip
-_COMMON_OUT = """
-    v.c_id AS id, v.c_name AS name, {specific}
+# Output columns of the accepted rows: v = validated, l = located, s = staged.
+_LOCATION_OUT = """
     sinn_text(s.street) AS street, sinn_text(s.postal_code) AS postal_code,
     sinn_text(s.city) AS city, m.ags, m.district_ars,
     coalesce(l.p_lon, m.centroid_lon) AS lon, coalesce(l.p_lat, m.centroid_lat) AS lat,
@@ -82,12 +87,13 @@ _COMMON_OUT = """
 """
 _SPECIFIC_OUT = {
     "initiative": """
-        sinn_text(s.organisation) AS organisation,
+        v.c_id AS id, v.c_name AS name, sinn_text(s.organisation) AS organisation,
         coalesce(vp.term, 'other') AS partner, sinn_text(s.partner) AS partner_raw,
         coalesce(vt.term, 'Sonstiges') AS theme, sinn_text(s.theme) AS theme_raw,
         coalesce(vs.term, 'unbekannt') AS stage, v.p_year AS start_year,
         v.p_amount AS funding_eur,""",
     "event": """
+        v.c_id AS id, v.c_name AS name,
         coalesce(ve.term, 'other') AS type, sinn_text(s.type) AS type_raw,
         v.p_date AS date, v.p_participants AS participants,
         coalesce(vp.term, 'other') AS partner, sinn_text(s.partner) AS partner_raw,
@@ -102,19 +108,32 @@ _VOCAB_JOINS = {
     "initiative": "LEFT JOIN vocab vs ON vs.domain = 'stage' AND vs.key = lower(trim(s.stage))",
     "event": "LEFT JOIN vocab ve ON ve.domain = 'type' AND ve.key = lower(trim(s.type))",
 }
+#: Row ids are unique over the run: file order * _RID_BASE + row number.
+_RID_BASE = 10_000_000_000
 
 
 @dataclass
 class InputResult:
-    """One staged input file: its rows and how to read them back."""
+    """One staged input file: its rows, its header map and its source table."""
 
     kind: str
     path: str
     rows: int
     order: int
     table: str
-    select: str
-    raw: str
+    mapping: HeaderMap
+    visibility: str | None
+    rejected: int = 0
+
+    @property
+    def accepted(self) -> int:
+        """Rows of this file that were imported."""
+        return self.rows - self.rejected
+
+
+def staged_relation(kind: str) -> str:
+    """Name of the staging table of ``kind`` (canonical VARCHAR columns)."""
+    return f"stg_{kind}"
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
@@ -132,11 +151,67 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.register("vocab_df", pd.DataFrame(vocab, columns=["domain", "key", "term"]))
     con.execute("CREATE OR REPLACE TEMP TABLE vocab AS SELECT DISTINCT * FROM vocab_df")
     con.unregister("vocab_df")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE stg_files "
-        "(file_order INTEGER, source_file VARCHAR, is_demo BOOLEAN)"
-    )
+    for kind, aliases in _ALIASES.items():
+        fields = ", ".join(f"{name} VARCHAR" for name in aliases)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {staged_relation(kind)} (rid BIGINT, "
+            "file_order INTEGER, source_file VARCHAR, source_row BIGINT, "
+            f"is_demo BOOLEAN, public_if_empty BOOLEAN, {fields}, extra VARCHAR)"
+        )
     geocode.prepare_lookup(con)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A source table's headers, positional alias list and column references.
+
+    File headers never enter SQL text: columns are renamed ``c0``, ``c1``, … by
+    position and the header names travel as bound parameters (JSON keys).
+    """
+
+    headers: list[str]
+    alias: str
+    refs: dict[str, str]
+
+
+def _source(con: duckdb.DuckDBPyConnection, table: str) -> _Source:
+    """Describe source table ``table`` by position."""
+    names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    own = ["src_row" if n == ingest.ROW else f"c{i}" for i, n in enumerate(names)]
+    refs = {
+        n: f"CAST(s.{o} AS VARCHAR)"
+        for n, o in zip(names, own, strict=True)
+        if n != ingest.ROW
+    }
+    return _Source(list(refs), ", ".join(own), refs)
+
+
+def _json_of(refs: dict[str, str], headers: list[str]) -> tuple[str, list[str]]:
+    """SQL building a JSON object of ``headers`` (keys bound as parameters)."""
+    if not headers:
+        return "NULL::VARCHAR", []
+    pairs = ", ".join(f"?, {refs[h]}" for h in headers)
+    return f"CAST(json_object({pairs}) AS VARCHAR)", list(headers)
+
+
+def read_source(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    workdir: Path,
+    sheet: str | None,
+    kind: str | None = None,
+) -> str:
+    """Read one input file into a source table (see :func:`etl.ingest.read_input`).
+
+    Without ``kind`` the reader looks for headers of any kind.
+    """
+    aliases = _ALIASES[kind] if kind else ALL_ALIASES
+    return ingest.read_input(con, path, workdir, aliases, sheet=sheet)
+
+
+def source_headers(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The headers of a source table as found in the file."""
+    return _source(con, table).headers
 
 
 def stage_file(
@@ -146,55 +221,61 @@ def stage_file(
     file_order: int,
     is_demo: bool,
     workdir: Path,
+    columns: ColumnMap | None = None,
+    sheet: str | None = None,
 ) -> InputResult:
-    """Read one file into a source table; nothing is copied until validation."""
-    table = ingest.read_input(con, path, workdir, _ALIASES[kind])
-    select, raw = ingest.canonical_select(con, table, _ALIASES[kind])
-    con.execute(
-        "INSERT INTO stg_files VALUES (?, ?, ?)", [file_order, path.name, is_demo]
-    )
+    """Read one file, map its headers (or refuse it) and append it to ``stg_<kind>``."""
+    table = read_source(con, path, workdir, sheet, kind)
+    return stage_table(con, kind, path, table, file_order, is_demo, columns)
+
+
+def stage_table(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    path: Path,
+    table: str,
+    file_order: int,
+    is_demo: bool,
+    columns: ColumnMap | None = None,
+) -> InputResult:
+    """Map a source table's headers (or refuse the file) and append it to staging."""
+    src = _source(con, table)
+    refs, alias = src.refs, src.alias
+    mapping = map_headers(src.headers, kind, columns)
     # Rows the reader could not parse go to rejects now; they still count as read.
     unparsed = ingest.store_rejects(con, table, kind, path.name)
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] + unparsed
-    return InputResult(kind, str(path), rows, int(file_order), table, select, raw)
-
-
-def _rid(order: int) -> str:
-    """SQL for the run-wide row id of a source table row (file order, row number)."""
-    return f"CAST({int(order)} AS BIGINT) * 10000000000 + s.{ingest.ROW}"
-
-
-def _file(order: int) -> str:
-    """SQL subquery for one file's metadata row."""
-    return f"(SELECT * FROM stg_files WHERE file_order = {int(order)}) f"
-
-
-def stage_view(
-    con: duckdb.DuckDBPyConnection, kind: str, staged: list[InputResult]
-) -> None:
-    """Create view ``stg_<kind>``: every staged file of ``kind`` in canonical columns."""
-    parts = [
-        f"SELECT {_rid(r.order)} AS rid, f.source_file, s.{ingest.ROW} AS source_row, "
-        f"f.is_demo, {r.select} FROM {r.table} s, {_file(r.order)}"
-        for r in staged
-        if r.kind == kind
-    ]
-    if not parts:
-        columns = ", ".join(f"NULL::VARCHAR AS {c}" for c in _ALIASES[kind])
-        parts = [
-            "SELECT NULL::BIGINT AS rid, NULL::VARCHAR AS source_file, "
-            f"NULL::BIGINT AS source_row, NULL::BOOLEAN AS is_demo, {columns}, "
-            "NULL::VARCHAR AS extra LIMIT 0"
-        ]
+    if src.headers or rows:
+        check_headers(mapping, kind, path.name, columns)
+    visibility = mapping.fields.get("public")
+    checkbox = False
+    if visibility is not None:
+        checkbox = con.execute(
+            f"SELECT coalesce(bool_or(sinn_checkmark({refs[visibility]})), FALSE) "
+            f"FROM {table} AS s({alias})"
+        ).fetchone()[0]
+    fields = ", ".join(
+        f"{refs[mapping.fields[name]] if name in mapping.fields else 'NULL'} AS {name}"
+        for name in _ALIASES[kind]
+    )
+    extra_sql, extra_keys = _json_of(refs, mapping.extra)
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW stg_{kind} AS {' UNION ALL '.join(parts)}"
+        f"""
+        INSERT INTO {staged_relation(kind)} BY NAME
+        SELECT CAST(? AS BIGINT) * {_RID_BASE} + s.src_row AS rid,
+               ? AS file_order, ? AS source_file, s.src_row AS source_row,
+               ? AS is_demo, ? AS public_if_empty, {fields}, {extra_sql} AS extra
+        FROM {table} AS s({alias})
+        """,
+        [file_order, file_order, path.name, is_demo, not checkbox, *extra_keys],
+    )
+    return InputResult(
+        kind, str(path), rows, int(file_order), table, mapping, visibility, unparsed
     )
 
 
-def process(
-    con: duckdb.DuckDBPyConnection, kind: str, staged: list[InputResult]
-) -> None:
-    """Validate and geocode ``stg_<kind>``; insert accepted rows and rejects."""
+def _validate(con: duckdb.DuckDBPyConnection, kind: str, target: str) -> None:
+    """Parse and check every staged row of ``kind`` into relation ``target``."""
     parsed = {**_PARSED, **_KIND_PARSED[kind]}
     parse_sql = ", ".join(f"{expr} AS {name}" for name, expr in parsed.items())
     checks = _COMMON_PROBLEMS + _KIND_PROBLEMS[kind]
@@ -202,15 +283,15 @@ def process(
     messages = ", ".join(f"CASE WHEN {cond} THEN '{msg}' END" for msg, cond in checks)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE val AS
+        CREATE OR REPLACE TEMP TABLE {target} AS
         WITH parsed AS (
             SELECT rid, source_file, source_row, name, id, lat, lon, ags, postal_code,
-                   city, municipality, description, street, url, public,
-                   {", ".join(_KIND_PARSED_RAW[kind])}, {parse_sql}
-            FROM stg_{kind}
+                   city, municipality, district, description, street, url, public,
+                   public_if_empty, {", ".join(_KIND_PARSED_RAW[kind])}, {parse_sql}
+            FROM {staged_relation(kind)}
         ), checked AS (
             SELECT rid, {", ".join(parsed)}, ags, postal_code, city, municipality,
-                sinn_text(name) AS c_name,
+                district, sinn_text(name) AS c_name,
                 coalesce(sinn_text(id),
                          regexp_replace(source_file, '\\.[^.]*$', '') || '-' || source_row)
                     AS c_id,
@@ -235,35 +316,96 @@ def process(
         FROM ranked
         """
     )
-    geocode.geocode(con, "val")
-    specific = _SPECIFIC_OUT[kind]
+
+
+def _accept(
+    con: duckdb.DuckDBPyConnection, kind: str, validated: str, located: str
+) -> None:
+    """Insert the valid, located rows into ``initiatives``/``events``."""
     con.execute(
         f"""
         INSERT INTO {KINDS[kind]} BY NAME
-        SELECT {_COMMON_OUT.format(specific=specific)}
-        FROM val v
+        SELECT {_SPECIFIC_OUT[kind]} {_LOCATION_OUT}
+        FROM {validated} v
         JOIN (SELECT *, CASE WHEN p_lon IS NOT NULL THEN ST_Transform(ST_Point(p_lon, p_lat),
                 'EPSG:4326', 'EPSG:25833', always_xy := true) END AS pt
-              FROM loc WHERE l_ags IS NOT NULL) l USING (rid)
-        JOIN stg_{kind} s USING (rid)
+              FROM {located} WHERE l_ags IS NOT NULL) l USING (rid)
+        JOIN {staged_relation(kind)} s USING (rid)
         JOIN municipalities m ON m.ags = l.l_ags
         LEFT JOIN vocab vt ON vt.domain = 'theme' AND vt.key = lower(trim(s.theme))
         LEFT JOIN vocab vp ON vp.domain = 'partner' AND vp.key = lower(trim(s.partner))
         {_VOCAB_JOINS[kind]}
         """
     )
-    for r in (r for r in staged if r.kind == kind):
-        con.execute(
-            f"""
-            INSERT INTO rejects
-            SELECT ?, f.source_file, s.{ingest.ROW},
-                   coalesce(v.reason, l.fail_reason), coalesce(v.detail, l.fail_detail),
-                   {r.raw}
-            FROM val v LEFT JOIN loc l USING (rid)
-            JOIN {r.table} s ON v.rid = {_rid(r.order)}, {_file(r.order)}
-            WHERE v.reason IS NOT NULL OR l.l_ags IS NULL
-            """,
-            [kind],
-        )
-        con.execute(f"DROP TABLE {r.table}")
-    con.execute(f"DROP TABLE val; DROP TABLE loc; DROP VIEW stg_{kind}")
+
+
+def _reject(
+    con: duckdb.DuckDBPyConnection,
+    result: InputResult,
+    validated: str,
+    located: str,
+) -> int:
+    """Insert one file's failed rows into ``rejects`` with the row as read; count them."""
+    src = _source(con, result.table)
+    raw_sql, raw_keys = _json_of(src.refs, src.headers)
+    return con.execute(
+        f"""
+        INSERT INTO rejects
+        SELECT ?, st.source_file, st.source_row,
+               coalesce(v.reason, l.fail_reason), coalesce(v.detail, l.fail_detail),
+               coalesce({raw_sql}, '{{}}')
+        FROM {validated} v LEFT JOIN {located} l USING (rid)
+        JOIN {staged_relation(result.kind)} st USING (rid)
+        JOIN {result.table} AS s({src.alias}) ON s.src_row = st.source_row
+        WHERE st.file_order = ? AND (v.reason IS NOT NULL OR l.l_ags IS NULL)
+        """,
+        [result.kind, *raw_keys, result.order],
+    ).fetchone()[0]
+
+
+def process(
+    con: duckdb.DuckDBPyConnection, kind: str, staged: list[InputResult]
+) -> None:
+    """Validate and geocode ``stg_<kind>``; insert accepted rows and rejects."""
+    validated, located = f"int_{kind}_validated", f"int_{kind}_located"
+    _validate(con, kind, validated)
+    geocode.geocode(con, validated, located)
+    _accept(con, kind, validated, located)
+    for result in (r for r in staged if r.kind == kind):
+        result.rejected += _reject(con, result, validated, located)
+        con.execute(f"DROP TABLE {result.table}")
+    con.execute(
+        f"DROP TABLE {validated}; DROP TABLE {located}; "
+        f"DELETE FROM {staged_relation(kind)}"
+    )
+
+
+def preview(
+    con: duckdb.DuckDBPyConnection, result: InputResult, limit: int
+) -> list[tuple]:
+    """Validate and geocode the first ``limit`` staged rows of one file (no output).
+
+    Returns (row, name, outcome, method, ags, municipality, detail) per row.
+    """
+    kind = result.kind
+    validated, located = f"int_{kind}_validated", f"int_{kind}_located"
+    con.execute(
+        f"DELETE FROM {staged_relation(kind)} WHERE file_order = ? AND source_row > ?",
+        [result.order, limit],
+    )
+    _validate(con, kind, validated)
+    geocode.geocode(con, validated, located)
+    rows = con.execute(
+        f"""
+        SELECT st.source_row, v.c_name,
+               CASE WHEN v.reason IS NULL AND l.l_ags IS NOT NULL THEN 'placed'
+                    ELSE 'rejected: ' || coalesce(v.reason, l.fail_reason) END,
+               l.method, l.l_ags, m.name, coalesce(v.detail, l.fail_detail)
+        FROM {validated} v LEFT JOIN {located} l USING (rid)
+        JOIN {staged_relation(kind)} st USING (rid)
+        LEFT JOIN municipalities m ON m.ags = l.l_ags
+        ORDER BY v.rid
+        """
+    ).fetchall()
+    con.execute(f"DROP TABLE {validated}; DROP TABLE {located}")
+    return rows

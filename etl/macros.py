@@ -30,12 +30,25 @@ CREATE OR REPLACE TEMP MACRO sinn_year(s) AS CASE
 CREATE OR REPLACE TEMP MACRO sinn_int(s) AS CASE
     WHEN regexp_full_match(trim(s), '\d{1,9}(\.0+)?')
     THEN CAST(split_part(trim(s), '.', 1) AS INTEGER) END;
-CREATE OR REPLACE TEMP MACRO sinn_bool(s) AS CASE
-    WHEN NOT sinn_given(s) THEN TRUE
-    WHEN lower(trim(s)) IN ('1', 'true', 'wahr', 'ja', 'yes', 'y', 'j', 'x', 'öffentlich')
-        THEN TRUE
-    WHEN lower(trim(s)) IN ('0', 'false', 'falsch', 'nein', 'no', 'n', 'intern', 'privat')
-        THEN FALSE END;
+-- Visibility, strict: only known yes/no words; anything else is NULL (rejected).
+-- An empty cell takes the file's default (public, or private in an "x" column).
+CREATE OR REPLACE TEMP MACRO sinn_public(s, if_empty) AS CASE
+    WHEN NOT sinn_given(s) THEN if_empty
+    WHEN regexp_replace(lower(trim(s)), '[\s_\-]+', ' ', 'g') IN (
+        '1', 'true', 'wahr', 'ja', 'j', 'yes', 'y', 'x', '✓', '✔', '☑', 'öffentlich',
+        'oeffentlich', 'public', 'sichtbar', 'visible', 'veröffentlicht',
+        'veroeffentlicht', 'veröffentlichen', 'published', 'freigegeben') THEN TRUE
+    WHEN regexp_replace(lower(trim(s)), '[\s_\-]+', ' ', 'g') IN (
+        '0', 'false', 'falsch', 'nein', 'n', 'no', 'intern', 'privat', 'private',
+        'nicht öffentlich', 'nicht oeffentlich', 'not public', 'unsichtbar', 'hidden',
+        'versteckt', 'nicht sichtbar', 'unveröffentlicht', 'nicht veröffentlichen',
+        'nicht freigegeben', 'entwurf', 'draft', 'vertraulich') THEN FALSE END;
+-- Marks of a checkbox column ("x" = yes, empty = no).
+CREATE OR REPLACE TEMP MACRO sinn_checkmark(s) AS
+    lower(trim(s)) IN ('x', '✓', '✔', '☑');
+-- A CSV cell a spreadsheet will not run as a formula.
+CREATE OR REPLACE TEMP MACRO sinn_csv_cell(s) AS CASE
+    WHEN regexp_matches(s, '^[=+\-@\t\r]') THEN '''' || s ELSE s END;
 CREATE OR REPLACE TEMP MACRO sinn_url(s) AS CASE
     WHEN regexp_full_match(trim(s), '(?i)https?://[^\s<>"]+') THEN trim(s) END;
 CREATE OR REPLACE TEMP MACRO sinn_key(s) AS nullif(regexp_replace(
@@ -48,6 +61,8 @@ CREATE OR REPLACE TEMP MACRO sinn_key_plain(s) AS nullif(regexp_replace(
         regexp_replace(split_part(trim(s), ',', 1), '(?i)^(stadt|gemeinde)\s+', '')),
         'ß', 'ss')),
     '[^a-z0-9]', '', 'g'), '');
+CREATE OR REPLACE TEMP MACRO sinn_district_key(s) AS sinn_key(regexp_replace(trim(s),
+    '(?i)^(landkreis|kreisfreie stadt|kreis|lkr?\.?|stadt)\s+', ''));
 CREATE OR REPLACE TEMP MACRO sinn_ags(s) AS CASE
     WHEN regexp_full_match(regexp_replace(s, '\s', '', 'g'), '\d{12}')
         THEN substr(regexp_replace(s, '\s', '', 'g'), 1, 5)

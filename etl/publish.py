@@ -40,29 +40,71 @@ def build_lock(db_path: Path, wait_s: float) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def temp_path(db_path: Path) -> Path:
-    """A private temporary file next to ``db_path`` (same file system: atomic)."""
-    return db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+def temp_path(target: Path) -> Path:
+    """A private temporary file next to ``target`` (same file system: atomic)."""
+    return target.with_name(f".{target.name}.building-{os.getpid()}")
 
 
-def remove_stale_temp(db_path: Path) -> list[Path]:
-    """Delete temporary files of killed builds (call while holding the lock)."""
-    stale = sorted(db_path.parent.glob(f".{db_path.name}.building-*"))
+def remove_stale_temp(target: Path) -> list[Path]:
+    """Delete temporary files of killed builds for ``target`` (hold the lock)."""
+    # ".<name>.<pid>" and ".<name>.<random>.part" are older rejects.csv patterns
+    stale = sorted(
+        p
+        for p in target.parent.glob(f".{target.name}.*")
+        if p.name.removeprefix(f".{target.name}.").split("-")[0]
+        in ("building", "previous")
+        or p.name.removeprefix(f".{target.name}.").isdigit()
+        or p.name.endswith(".part")
+    )
     for path in stale:
         path.unlink(missing_ok=True)
     return stale
 
 
+def _fsync(path: Path) -> None:
+    """Flush a file or directory to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def replace_atomically(tmp: Path, target: Path) -> None:
     """Flush ``tmp`` to disk and move it over ``target`` in one rename."""
-    with tmp.open("rb") as fh:
-        os.fsync(fh.fileno())
+    _fsync(tmp)
     os.replace(tmp, target)
-    dir_fd = os.open(target.parent, os.O_RDONLY)
+    _fsync(target.parent)
+
+
+def replace_pair(main: tuple[Path, Path], companion: tuple[Path, Path]) -> None:
+    """Replace ``main`` and its ``companion`` file together, or neither.
+
+    Each pair is (temporary file, target). The companion goes first; when the main
+    rename fails, the companion's previous version is put back.
+    """
+    for tmp, target in (main, companion):
+        _fsync(tmp)
+        if target.is_dir():
+            raise IsADirectoryError(f"{target} is a directory; nothing was published")
+    (main_tmp, main_target), (comp_tmp, comp_target) = main, companion
+    backup = comp_target.with_name(f".{comp_target.name}.previous-{os.getpid()}")
+    had_previous = comp_target.exists()
+    if had_previous:
+        os.link(comp_target, backup)
     try:
-        os.fsync(dir_fd)
+        os.replace(comp_tmp, comp_target)
+        try:
+            os.replace(main_tmp, main_target)
+        except OSError:
+            if had_previous:
+                os.replace(backup, comp_target)
+            else:
+                comp_target.unlink(missing_ok=True)
+            raise
     finally:
-        os.close(dir_fd)
+        backup.unlink(missing_ok=True)
+    _fsync(main_target.parent)
 
 
 def pause_point(stage: str) -> None:

@@ -7,49 +7,93 @@ import unicodedata
 
 from sinn.vocab import EVENT_TYPES
 
-# Canonical column -> accepted header spellings (compared after normalise_header).
+# Canonical column -> accepted header spellings, compared after normalise_header
+# (so case, umlauts, spaces, punctuation and numbered prefixes do not matter).
+# Within one field the earlier spelling wins when a file has several of them.
+# fmt: off
 LOCATION_ALIASES: dict[str, tuple[str, ...]] = {
-    "street": ("street", "straße", "strasse", "adresse", "address"),
-    "postal_code": ("postal_code", "plz", "postleitzahl", "zip", "postcode"),
-    "city": ("city", "ort", "stadt", "place"),
-    "ags": ("ags", "gemeindeschlüssel", "gemeindeschluessel", "gemeindeschlussel"),
-    "municipality": ("municipality", "gemeinde", "kommune"),
-    "lat": ("lat", "latitude", "breitengrad", "breite"),
-    "lon": ("lon", "lng", "long", "longitude", "längengrad", "laengengrad", "länge"),
+    "street": ("street", "straße", "straße und hausnummer", "straße/hausnummer",
+               "straße, hausnummer", "str", "anschrift", "adresse", "address",
+               "street address", "hausanschrift", "postanschrift"),
+    "postal_code": ("postal_code", "plz", "postleitzahl", "zip", "zip code", "postcode",
+                    "post code", "plz des durchführungsorts"),
+    "city": ("city", "ort", "stadt", "place", "ortsname", "wohnort", "standort",
+             "veranstaltungsort", "ort der veranstaltung", "stadt/ort", "sitz"),
+    "municipality": ("municipality", "gemeinde", "kommune", "gemeindename",
+                     "durchführungsort", "ort der durchführung", "stadt/gemeinde",
+                     "gemeinde/stadt"),
+    "district": ("district", "landkreis", "kreis", "landkreis/kreisfreie stadt",
+                 "kreisfreie stadt/landkreis", "county"),
+    "ags": ("ags", "gemeindeschlüssel", "gemeindeschlussel",
+            "amtlicher gemeindeschlüssel", "gemeindekennziffer", "ars",
+            "regionalschlüssel", "amtlicher regionalschlüssel"),
+    "lat": ("lat", "latitude", "breitengrad", "breite", "geo_lat", "y_wgs84"),
+    "lon": ("lon", "lng", "long", "longitude", "längengrad", "länge", "geo_lon",
+            "x_wgs84"),
 }
+#: Visibility: a row is public unless this column says otherwise (see sinn_public).
+VISIBILITY_ALIASES: dict[str, tuple[str, ...]] = {
+    "public": ("public", "öffentlich", "is_public", "öffentlich?", "öffentlich (ja/nein)",
+               "public (yes/no)", "öffentlich sichtbar", "sichtbarkeit", "sichtbar",
+               "veröffentlichen", "veröffentlicht", "veröffentlichung", "visibility",
+               "visible", "published", "publish", "freigabe", "freigegeben",
+               "auf karte anzeigen", "online anzeigen"),
+}
+_NAME = ("name", "titel", "title", "bezeichnung", "veranstaltung",
+         "veranstaltungstitel", "veranstaltungsname", "name der veranstaltung",
+         "projekt", "projektname", "projekttitel", "projektbezeichnung",
+         "name des projekts", "initiativname", "name der initiative", "vorhaben",
+         "bezeichnung des vorhabens", "name des vorhabens", "vorhabensbezeichnung",
+         "titel der maßnahme", "maßnahme", "event", "event name", "event title")
 COMMON_ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "kennung", "nr"),
-    "name": ("name", "titel", "title", "bezeichnung"),
-    "partner": ("partner", "sinn_partner", "sinn-partner"),
-    "theme": ("theme", "thema", "themenfeld", "topic"),
-    "url": ("url", "website", "webseite", "link"),
-    "description": ("description", "beschreibung"),
-    "contact_name": ("contact_name", "kontakt", "ansprechperson", "ansprechpartner"),
-    "contact_email": ("contact_email", "email", "e-mail", "kontakt_email"),
-    "contact_phone": ("contact_phone", "phone", "telefon", "kontakt_telefon"),
-    "public": ("public", "öffentlich", "oeffentlich"),
+    "id": ("id", "kennung", "nr", "nr.", "nummer", "lfd. nr.", "laufende nummer",
+           "kennziffer", "projektnummer", "vorhabennummer", "identifier"),
+    "name": _NAME,
+    "partner": ("partner", "sinn_partner", "sinn-partner", "sinn partner",
+                "netzwerkpartner", "partnerorganisation"),
+    "theme": ("theme", "thema", "themenfeld", "themenbereich", "topic",
+              "schwerpunkt", "handlungsfeld"),
+    "url": ("url", "website", "webseite", "homepage", "internetseite", "link", "web"),
+    "description": ("description", "beschreibung", "kurzbeschreibung",
+                    "projektbeschreibung", "zusammenfassung", "summary", "inhalt"),
+    "contact_name": ("contact_name", "contact", "kontakt", "kontaktperson",
+                     "ansprechperson", "ansprechpartner", "ansprechpartnerin",
+                     "ansprechpartner:in"),
+    "contact_email": ("contact_email", "email", "e-mail", "mail", "e-mail-adresse",
+                      "kontakt_email", "kontakt e-mail"),
+    "contact_phone": ("contact_phone", "phone", "telefon", "tel", "tel.",
+                      "telefonnummer", "kontakt_telefon"),
+    **VISIBILITY_ALIASES,
     **LOCATION_ALIASES,
 }
 INITIATIVE_ALIASES: dict[str, tuple[str, ...]] = {
     **COMMON_ALIASES,
-    "organisation": ("organisation", "organization", "träger", "traeger"),
-    "stage": ("stage", "phase"),
-    "start_year": (
-        "start_year",
-        "gründungsjahr",
-        "gruendungsjahr",
-        "start_date",
-        "startjahr",
-    ),
-    "funding_eur": ("funding_eur", "fördersumme", "foerdersumme", "funding"),
+    "name": (*_NAME, "initiative"),
+    "organisation": ("organisation", "organization", "träger", "traeger", "verein",
+                     "einrichtung", "name des begünstigten", "begünstigter",
+                     "beneficiary", "organisator", "projektträger"),
+    "stage": ("stage", "phase", "projektphase", "entwicklungsphase", "reifegrad"),
+    "start_year": ("start_year", "gründungsjahr", "gruendungsjahr", "start_date",
+                   "startjahr", "gründung", "projektbeginn", "beginn",
+                   "datum des beginns", "start", "seit"),
+    "funding_eur": ("funding_eur", "fördersumme", "foerdersumme", "funding",
+                    "förderbetrag", "fördermittel", "fördersumme in eur",
+                    "fördersumme (eur)", "zuschuss"),
 }
 EVENT_ALIASES: dict[str, tuple[str, ...]] = {
     **COMMON_ALIASES,
-    "type": ("type", "typ", "format", "art"),
-    "date": ("date", "datum"),
-    "participants": ("participants", "teilnehmende", "teilnehmer", "teilnehmerzahl"),
-    "initiative_id": ("initiative_id", "initiative"),
+    "type": ("type", "typ", "format", "art", "veranstaltungsart",
+             "veranstaltungsformat", "veranstaltungstyp", "eventtyp", "event type"),
+    "date": ("date", "datum", "termin", "beginn", "datum des beginns", "startdatum",
+             "veranstaltungsdatum", "start", "start_date"),
+    "participants": ("participants", "teilnehmende", "teilnehmer", "teilnehmerzahl",
+                     "teilnehmendenzahl", "tn", "anzahl teilnehmende",
+                     "anzahl teilnehmer", "anzahl der teilnehmenden", "besucher"),
+    "initiative_id": ("initiative_id", "initiative", "initiative id", "initiativ-id"),
 }
+# fmt: on
+#: Fields that place a row on their own (lat and lon count only together).
+LOCATING_FIELDS = ("ags", "postal_code", "city", "municipality")
 
 # EU list of operations (Reg. (EU) 1303/2013 Annex XII; 2021/1060 Art. 49(3)).
 OPERATION_ALIASES: dict[str, tuple[str, ...]] = {
@@ -223,15 +267,41 @@ STAGE_SYNONYMS: dict[str, str] = {
 }  # fmt: skip
 
 
+_PREFIX = re.compile(r"^(?:\d+(?:\.\d+)*[.):]?\s+|\d+[.):]\s*|[a-z][.)]\s+)+")
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
 def normalise_header(header: str) -> str:
-    """Lower-case, trimmed header with spaces and dashes folded to underscores."""
-    text = unicodedata.normalize("NFC", str(header)).strip().lower()
-    return re.sub(r"[\s\-]+", "_", text).replace("e_mail", "e-mail")
+    """Comparable key: lower-case ASCII letters and digits, numbered prefix dropped."""
+    text = unicodedata.normalize("NFKC", str(header)).strip().lower()
+    text = _PREFIX.sub("", text) or text
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return re.sub(r"[^a-z0-9]", "", text.encode("ascii", "ignore").decode())
 
 
 def alias_lookup(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
     """Map every normalised spelling to its canonical column."""
-    return {normalise_header(a): col for col, names in aliases.items() for a in names}
+    return {
+        normalise_header(a): col
+        for col, names in reversed(aliases.items())
+        for a in names
+    }
+
+
+def alias_rank(aliases: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Position of each normalised spelling within its field (0 = preferred)."""
+    return {
+        normalise_header(a): i
+        for names in aliases.values()
+        for i, a in enumerate(names)
+    }
+
+
+def header_score(headers: list[str], aliases: dict[str, tuple[str, ...]]) -> int:
+    """Number of distinct canonical fields recognised among ``headers``."""
+    lookup = alias_lookup(aliases)
+    found = {lookup.get(normalise_header(h)) for h in headers if h is not None}
+    return len(found - {None})
 
 
 _LOCATION_DDL = """
@@ -279,9 +349,3 @@ TABLE_DDL: dict[str, str] = {
             source_row BIGINT NOT NULL, reason VARCHAR NOT NULL, detail VARCHAR,
             raw VARCHAR NOT NULL)""",
 }
-
-
-def header_score(headers: list[str], aliases: dict[str, tuple[str, ...]]) -> int:
-    """Number of distinct canonical fields whose alias matches one of ``headers``."""
-    lookup = alias_lookup(aliases)
-    return len({lookup[h] for h in map(normalise_header, headers) if h in lookup})

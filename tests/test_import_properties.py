@@ -7,10 +7,13 @@ import io
 import json
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.build import build
+from etl.build import ImportOptions, build
+from etl.checks import CheckFailed
+from etl.headers import HeaderError
 from etl.schema import REJECT_REASONS
 from sinn.db import connect
 from tests.etl_helpers import reference_raw
@@ -112,14 +115,43 @@ def _rows_with_data(rows: list[dict], fmt: str, columns: list[str]) -> int:
     )
 
 
-@settings(max_examples=20, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+# Every example builds a database: no deadline, fixtures shared across examples.
+BUILD_SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+    ],
+}
+
+
+def _build(work, path):
+    """Build with empty inputs allowed; return the summary or the refusal."""
+    try:
+        return build(
+            work / "db.duckdb",
+            initiatives=[path],
+            raw=reference_raw(),
+            options=ImportOptions(allow_empty=True),
+        )
+    except HeaderError as exc:
+        assert not (work / "db.duckdb").exists()  # nothing published
+        return exc
+
+
+@settings(max_examples=20, **BUILD_SETTINGS)
 @given(files)
 def test_every_row_accounted_for(tmp_path_factory, spec):
     rows, fmt, dropped = spec
     work = tmp_path_factory.mktemp("prop")
     path = _write(work / "input", rows, fmt, dropped)
-    summary = build(work / "db.duckdb", initiatives=[path], raw=reference_raw())
+    summary = _build(work, path)
+    # a missing column refuses the file, never row by row (an empty JSON list has
+    # no headers at all: nothing to refuse)
+    if "name" in dropped and (rows or fmt != "json"):
+        assert isinstance(summary, HeaderError)
+        assert "name: not found" in str(summary)
+        return
     expected = _rows_with_data(rows, fmt, [c for c in COLUMNS if c not in dropped])
     assert summary.rows_read == expected
     assert summary.accepted["initiatives"] + summary.rejected == expected
@@ -140,6 +172,111 @@ def test_every_row_accounted_for(tmp_path_factory, spec):
     assert bad_urls == 0
     assert no_place == 0
     assert all(isinstance(r, dict) for r in raws)
+
+
+# Header spellings a partner's export may use, per canonical column.
+HEADER_VARIANTS = {
+    "name": "Name|1. Titel|VERANSTALTUNG|Bezeichnung des Vorhabens|projekt-name",
+    "plz": "PLZ|Postleitzahl|2. plz|P.L.Z.",
+    "ort": "Ort|Stadt|ORT |3) Ort",
+    "public": "Öffentlich?|is_public|öffentlich (ja/nein)|Sichtbarkeit|"
+    "veröffentlichen|OEFFENTLICH|4. Öffentlich",
+}
+# Visibility values: what a reader of the file would take them to mean.
+MEANS_PUBLIC = ["ja", "JA", "yes", "true", "1", "x", "öffentlich", "Wahr"]
+MEANS_PRIVATE = ["nein", "no", "False", "0", "intern", "privat", "nicht öffentlich"]
+UNCLEAR = ["vielleicht", "-", "2", "n/a", "?", "öffentlich?", "ja nein"]
+PLACES = [
+    ("01067", "Dresden"),
+    ("04109", "Leipzig"),
+    ("01454", "Wachau"),
+    ("10178", "Berlin"),
+    ("99999", ""),  # never a blank row: a workbook reader skips those
+]
+visibility_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "B", ""]),
+        st.sampled_from(PLACES),
+        st.sampled_from([*MEANS_PUBLIC, *MEANS_PRIVATE, *UNCLEAR, "", " "]),
+    ),
+    max_size=10,
+)
+visibility_files = st.tuples(
+    visibility_rows,
+    st.fixed_dictionaries(
+        {k: st.sampled_from(v.split("|")) for k, v in HEADER_VARIANTS.items()}
+    ),
+    st.sampled_from(["csv", "xlsx", "json"]),
+    st.booleans(),  # whether the file has a visibility column at all
+)
+
+
+def _write_table(path_base, headers, rows, fmt):
+    """Write a header row and value rows as CSV, XLSX or JSON; return the path."""
+    if fmt == "json":
+        path = path_base.with_suffix(".json")
+        path.write_text(json.dumps([dict(zip(headers, r, strict=True)) for r in rows]))
+    elif fmt == "xlsx":
+        path = path_base.with_suffix(".xlsx")
+        wb = openpyxl.Workbook()
+        wb.active.append(headers)
+        for r in rows:
+            wb.active.append(list(r))
+        wb.save(path)
+    else:
+        path = path_base.with_suffix(".csv")
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, delimiter=";").writerows([headers, *rows])
+    return path
+
+
+def _expected_visibility(value: str, checkbox: bool) -> bool | None:
+    """True/False for a value whose meaning is plain, None when it is unclear."""
+    if not value.strip():
+        return not checkbox
+    if value in MEANS_PUBLIC:
+        return True
+    return False if value in MEANS_PRIVATE else None
+
+
+@settings(max_examples=15, **BUILD_SETTINGS)
+@given(visibility_files)
+def test_visibility_never_made_public(tmp_path_factory, spec):
+    rows, headers, fmt, with_visibility = spec
+    work = tmp_path_factory.mktemp("vis")
+    names = [headers["name"], headers["plz"], headers["ort"]]
+    table = [[name, plz, ort] for name, (plz, ort), _ in rows]
+    if with_visibility:
+        names.append(headers["public"])
+        table = [[*t, r[2]] for t, r in zip(table, rows, strict=True)]
+    path = _write_table(work / "input", names, table, fmt)
+    summary = _build(work, path)
+    assert summary.rows_read == len(rows)
+    assert summary.accepted["initiatives"] + summary.rejected == len(rows)
+    if not with_visibility and rows:
+        assert summary.notes == [
+            f"{path.name}: no visibility column: "
+            f"{summary.accepted['initiatives']} rows treated as public"
+        ]
+    with connect(work / "db.duckdb", read_only=True) as con:
+        public = dict(
+            con.execute("SELECT source_row, public FROM initiatives").fetchall()
+        )
+    checkbox = any(r[2].strip().lower() == "x" for r in rows)
+    for number, (_, _, value) in enumerate(rows, start=1):
+        if not with_visibility:
+            assert public.get(number, True) is True
+            continue
+        expected = _expected_visibility(value, checkbox)
+        if expected is None:
+            assert number not in public  # an unclear value is rejected
+        elif number in public:
+            assert public[number] is expected
+    # no success with lost rows: without --allow-empty an all-rejected file fails
+    if rows and not public:
+        with pytest.raises(CheckFailed, match="none accepted"):
+            build(work / "db2.duckdb", initiatives=[path], raw=reference_raw())
+        assert not (work / "db2.duckdb").exists()
 
 
 # File shapes from issue 13: the table on a later sheet or below a hidden one, a
@@ -205,17 +342,13 @@ def _write_shaped(path_base, rows, shape, endings, stray, ragged, preamble):
     return path
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(max_examples=20, **BUILD_SETTINGS)
 @given(shaped_files)
 def test_file_shapes_lose_no_row(tmp_path_factory, spec):
     rows, shape, endings, stray, ragged, preamble = spec
     work = tmp_path_factory.mktemp("shape")
     path = _write_shaped(work / "input", rows, shape, endings, stray, ragged, preamble)
-    summary = build(work / "db.duckdb", initiatives=[path], raw=reference_raw())
+    summary = _build(work, path)
     expected = _rows_with_data(rows, shape, COLUMNS)
     assert summary.rows_read == expected
     assert summary.accepted["initiatives"] + summary.rejected == expected

@@ -11,12 +11,13 @@ import duckdb
 import openpyxl
 import pytest
 
+from bench.far_workbooks import far_column_workbook
 from etl import ingest
 from etl.build import build
 from etl.ingest import InputError
 from etl.schema import EVENT_ALIASES, INITIATIVE_ALIASES, TABLE_DDL, header_score
 from sinn.db import connect
-from tests.etl_helpers import far_column_workbook, reference_raw
+from tests.etl_helpers import reference_raw
 
 GOERLITZ = "Görlitz"
 

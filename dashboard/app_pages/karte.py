@@ -1,4 +1,4 @@
-"""Page "Karte": key figures, the choropleth map with markers, search, table, text."""
+"""Page "Karte": the choropleth map with markers and search, key figures, table, text."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
-from dashboard import data, filters
+from dashboard import data, filters, map_component
 from dashboard.choropleth import build_map, few_cases
-from dashboard.components import kpi_row, map_assets, show_table
+from dashboard.components import kpi_row, map_assets, shared_urls, show_table
 from dashboard.i18n import labels, language, t
+from dashboard.map_component import RenderedMap
 from dashboard.map_data import MapData
 from dashboard.map_style import BASEMAPS, INDICATORS, SCHEMES, SMOOTHABLE, MapOptions
 from dashboard.narrative import summary_text
@@ -22,6 +22,8 @@ MAP_KEY = "karte_map"
 # Only clicks come back from the map: pan and zoom must not rerun the app.
 RETURNED = ["last_active_drawing", "last_object_clicked"]
 HANDLED_CLICK_KEY = "_karte_handled_click"
+# Level and indicator the table and text below the map were last drawn for.
+SHOWN_KEY = "_karte_shown"
 SEARCH_ZOOM = {"municipality": 11, "initiative": 15}
 TABLE_COLUMNS = [
     "name",
@@ -38,7 +40,9 @@ TABLE_COLUMNS = [
 
 def map_data(f: Filters, level: str, markers: bool = True) -> MapData:
     """Cached map data of one level (public fields, all districts)."""
-    return data.map_data(f, (level,), markers, level == "municipality")
+    md = data.map_data(f, (level,), markers, level == "municipality")
+    # Boundaries and popups come from shared, cacheable scripts.
+    return replace(md, **shared_urls(language()))
 
 
 def _option(label_key: str, options: tuple, key: str, fmt_prefix: str, col) -> str:
@@ -168,19 +172,45 @@ def _table(values: pd.DataFrame, level: str, indicator: str) -> None:
     show_table(shown, key=f"map_table_{level}")
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def rendered_map(f: Filters, level: str, opts: MapOptions, build: tuple) -> RenderedMap:
+    """The map of one parameter set, built and rendered once per ``build``."""
+    return map_component.render(build_map(map_data(f, level), opts))
+
+
 def _show_map(
-    md: MapData, opts: MapOptions, returned: list[str], center=None, zoom=None
+    f: Filters,
+    level: str,
+    opts: MapOptions,
+    returned: list[str],
+    center=None,
+    zoom=None,
 ) -> dict | None:
-    """Render the folium map; only ``returned`` interactions rerun the app."""
-    return st_folium(
-        build_map(md, opts),
-        key=MAP_KEY,
-        height=opts.height,
-        use_container_width=True,
-        returned_objects=returned,
-        center=center,
-        zoom=zoom,
+    """Show the (cached) map; only ``returned`` interactions rerun the app."""
+    rendered = rendered_map(f, level, opts, data.build())
+    return map_component.show(
+        rendered, MAP_KEY, opts.height, returned, center=center, zoom=zoom
     )
+
+
+@st.fragment
+def _map_section(f: Filters) -> tuple[str, MapOptions]:
+    """Map options, search and the map; changing them reruns only this part.
+
+    Level and indicator also shape the table and text below: a change of
+    either reruns the whole page.
+    """
+    level, opts = _controls()
+    center, zoom, hit = _search(f)
+    shown = (level, opts.indicator)
+    if st.session_state.setdefault(SHOWN_KEY, shown) != shown:
+        st.session_state[SHOWN_KEY] = shown
+        st.rerun()
+    opts = replace(opts, selected=f.districts, highlight=hit)
+    result = _show_map(f, level, opts, RETURNED, center, zoom)
+    render_share(map_data(f, level), opts, level)
+    _handle_click(result, f)
+    return level, opts
 
 
 def _in_scope(values: pd.DataFrame, f: Filters) -> pd.DataFrame:
@@ -194,23 +224,14 @@ def _in_scope(values: pd.DataFrame, f: Filters) -> pd.DataFrame:
 def render() -> None:
     """The page "Karte"."""
     f = filters.current()
+    # The map first (on a phone too), then key figures, table and text.
+    level, opts = _map_section(f)
+    st.session_state[SHOWN_KEY] = (level, opts.indicator)
     k = data.kpis(f)
     kpi_row(k, f.show_events)
     filters.show_if_empty(k)
-    level, opts = _controls()
-    center, zoom, hit = _search(f)
-    md = map_data(f, level)
-    opts = replace(opts, selected=f.districts, highlight=hit)
-    result = _show_map(md, opts, RETURNED, center, zoom)
-    render_share(md, opts, level)
-    _handle_click(result, f)
     everywhere = replace(f, districts=())
-    values = {
-        lvl: md.areas[0].values
-        if lvl == level
-        else data.map_area_values(everywhere, lvl)
-        for lvl in MAP_LEVELS
-    }
+    values = {lvl: data.map_area_values(everywhere, lvl) for lvl in MAP_LEVELS}
     _selection(f, values["district"])
     st.subheader(t("karte.summary"))
     average = data.saxony_average(f)["per_100k"]
@@ -233,4 +254,4 @@ def render_embed() -> None:
         assets=map_assets(),
         height=600,
     )
-    _show_map(map_data(f, level), opts, [])
+    _show_map(f, level, opts, [])

@@ -87,6 +87,22 @@ def read_csv(
     return table
 
 
+def sniff(path: Path, workdir: Path, aliases: dict) -> dict[str, str]:
+    """What :func:`read_csv` would decide: encoding, delimiter, header line."""
+    source = _from_utf16(path, workdir)
+    plan = _scan(source)
+    head = list(islice(_lines(source, plan), HEADER_SCAN + 1))
+    if not any(text.strip() for _, text, _ in head):
+        return {"encoding": _LABEL[plan.encoding], "delimiter": "-", "header line": "-"}
+    layout = _layout([text for _, text, _ in head], aliases)
+    encoding = "UTF-16" if source != path else _LABEL[plan.encoding]
+    return {
+        "encoding": encoding + (" (mixed lines)" if plan.mixed else ""),
+        "delimiter": repr(layout.delimiter),
+        "header line": str(layout.skip),
+    }
+
+
 def _from_utf16(path: Path, workdir: Path) -> Path:
     """A UTF-8 copy of a UTF-16 file (Excel's "Unicode text"); other files as they are."""
     with path.open("rb") as fh:

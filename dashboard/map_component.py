@@ -1,0 +1,102 @@
+"""``st_folium`` split in two: render a map once, show the rendered map cheaply.
+
+``st_folium`` renders the whole folium tree on every script run (two renders
+and a Jinja compile per element: about 0.4 s for the municipality map). The
+rendered parts are plain strings, so the Karte page caches them per parameter
+set and only hands them to the component. Built on streamlit-folium 0.27.4's
+own helpers (pinned in pyproject.toml); ``show`` passes the same arguments as
+its ``st_folium``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import folium
+import streamlit as st
+import streamlit_folium as sf
+
+__all__ = ["RenderedMap", "render", "show"]
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """What the st_folium component needs of one map, as strings."""
+
+    script: str
+    header: str
+    html: str
+    map_id: str
+    css_links: tuple[str, ...]
+    js_links: tuple[str, ...]
+    zoom: int | None
+
+
+def _urls(element, kind: str) -> Iterator[str]:
+    """``default_js``/``default_css`` URLs of ``element`` and its children, in order."""
+    yield from (url for _key, url in getattr(element, f"default_{kind}", []))
+    for child in element._children.values():
+        yield from _urls(child, kind)
+
+
+def _links(m: folium.Map, kind: str) -> tuple[str, ...]:
+    """Deduplicated asset URLs of ``m`` (``kind`` "js" or "css")."""
+    return tuple(dict.fromkeys(_urls(m, kind)))
+
+
+def render(m: folium.Map) -> RenderedMap:
+    """Render ``m`` the way ``st_folium`` does (no Streamlit call)."""
+    m.get_root().render()
+    m.render()
+    html, header = sf._get_html(m), sf._get_header(m)
+    return RenderedMap(
+        script=sf._get_map_string(m),
+        header=header,
+        html=html,
+        map_id=sf.get_full_id(m),
+        css_links=_links(m, "css"),
+        js_links=_links(m, "js"),
+        zoom=m.options.get("zoom"),
+    )
+
+
+def show(
+    rendered: RenderedMap,
+    key: str,
+    height: int,
+    returned_objects: Iterable[str],
+    center: tuple[float, float] | None = None,
+    zoom: int | None = None,
+) -> dict | None:
+    """Show a rendered map (full container width); the returned objects or None."""
+    returned = list(returned_objects)
+    hash_key = sf.generate_js_hash(rendered.script, key, False)
+    defaults = dict.fromkeys(returned)
+    if "zoom" in defaults:
+        defaults["zoom"] = rendered.zoom
+
+    def on_change() -> None:
+        st.session_state[key] = st.session_state.get(hash_key, {})
+
+    return sf._component_func(
+        script=rendered.script,
+        header=rendered.header,
+        html=rendered.html,
+        id=rendered.map_id,
+        key=hash_key,
+        height=height,
+        width=None,
+        returned_objects=returned,
+        default=defaults,
+        zoom=zoom,
+        center=center,
+        feature_group=None,
+        return_on_hover=False,
+        layer_control=None,
+        pixelated=False,
+        css_links=list(rendered.css_links),
+        js_links=list(rendered.js_links),
+        on_change=on_change,
+        wrap_longitude=False,
+    )

@@ -1,0 +1,92 @@
+"""Shared map scripts (geometry, marker popups) and the per-view map that uses them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+from streamlit.testing.v1 import AppTest
+
+from dashboard import queries as q
+from dashboard.choropleth import build_map
+from dashboard.map_component import render
+from dashboard.map_data import map_data
+from dashboard.map_files import (
+    geometry_script,
+    labels_script,
+    write_geometry,
+    write_labels,
+)
+from dashboard.map_style import MapOptions
+
+
+def _object(script: str, name: str) -> dict:
+    """The JSON object a shared script assigns to ``window.<name>``."""
+    prefix = f"window.{name}="
+    assert script.startswith(prefix) and script.endswith(";\n")
+    return json.loads(script[len(prefix) : -2])
+
+
+def test_geometry_script_holds_every_area(con: duckdb.DuckDBPyConnection) -> None:
+    """13 districts, 419 municipalities, Saxony, and the 16 states as background."""
+    geo = _object(geometry_script(con), "SINN_GEO")
+    assert len(geo["district"]) == 13 and len(geo["municipality"]) == 419
+    assert geo["district"]["14612"]["type"] in {"Polygon", "MultiPolygon"}
+    assert len(geo["saxony"]) == 1 and len(geo["land"]) == 16
+
+
+def test_labels_script_public_rows_only(con: duckdb.DuckDBPyConnection) -> None:
+    """One entry per public initiative/event with coordinates; no contact data."""
+    text = labels_script(con, "de")
+    labels = _object(text.replace("<\\/", "</"), "SINN_LABELS")
+    markers = labels["markers"]
+    assert len(labels["areas"]["municipality"]) == 419
+    assert labels["areas"]["district"]["14612"]["name"] == "Dresden"
+    n = con.execute(
+        "SELECT count(*) FROM initiatives WHERE public AND lat IS NOT NULL"
+    ).fetchone()[0]
+    assert len(markers["initiative"]) == n > 100
+    assert "@" not in text and "contact" not in text
+    assert "</" not in text  # safe even inside an inline <script>
+
+
+def test_written_once_under_content_hash(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """The file name carries the hash of the content; a second write is a no-op."""
+    name = write_geometry(con, tmp_path)
+    assert write_geometry(con, tmp_path) == name
+    payload = (tmp_path / name).read_bytes()
+    assert name == f"geo.{hashlib.sha256(payload).hexdigest()[:16]}.js"
+    assert write_labels(con, tmp_path, "en").startswith("labels-en.")
+
+
+def test_shared_map_sends_no_geometry(con: duckdb.DuckDBPyConnection) -> None:
+    """With shared scripts the map carries keys and values, and loads the scripts."""
+    md = map_data(con, q.Filters(), ("municipality",), True, True)
+    inline = render(build_map(md, MapOptions()))
+    shared = replace(md, geometry_url="/g/geo.1.js", labels_url="/g/m.1.js")
+    rendered = render(build_map(shared, MapOptions()))
+    assert '"coordinates"' in inline.script
+    assert '"coordinates"' not in rendered.script
+    assert rendered.js_links[0].endswith("leaflet.js")
+    assert {"/g/geo.1.js", "/g/m.1.js"} <= set(rendered.js_links)
+    assert rendered.script.count("window.SINN_GEO[") == 4  # areas, 2 outlines, land
+    assert len(rendered.script) < len(inline.script) / 3
+
+
+def test_karte_map_uses_served_scripts(app: AppTest) -> None:
+    """The Karte page's map loads the geometry from Streamlit's static route."""
+    app.query_params["level"] = "municipality"
+    app.run()
+    assert not app.exception
+    (args,) = [
+        json.loads(e.proto.json_args)
+        for e in app.get("component_instance")
+        if e.proto.component_name == "streamlit_folium.st_folium"
+    ]
+    assert any(u.startswith("/app/static/geo/geo.") for u in args["js_links"])
+    assert '"coordinates"' not in args["script"]
