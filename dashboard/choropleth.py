@@ -17,52 +17,87 @@ from folium.plugins import FastMarkerCluster
 
 from dashboard.assets import self_host
 from dashboard.classification import Classification, classify
-from dashboard.legends import legend_html, marker_legend_html, number
-from dashboard.map_controls import Attribution, HtmlControl, LegendSwitch, MetricScale
+from dashboard.legends import AreaMarks, legend_html, marker_legend_html, number
+from dashboard.map_controls import (
+    Attribution,
+    HtmlControl,
+    LegendSwitch,
+    MetricScale,
+    PlaceLabels,
+)
 from dashboard.map_data import AreaLayer, MapData
 from dashboard.map_style import (
     BKG_ZENSUS,
     DECIMALS,
     DISTRICT_STYLE,
     EVENT_COLOUR,
+    FEW_CASES,
+    FEW_STYLE,
     LAND_STYLE,
     NO_DATA,
     OSM_ATTRIBUTION,
     OSM_TILES,
     OUTLINE_PANE,
     PALETTES,
+    RATE_CASES,
     SAXONY_STYLE,
     SELECTED_STYLE,
     THEME_COLOURS,
     MapOptions,
     check_colour,
+    smoothed,
     theme_colour,
     validate,
+    value_column,
 )
 from dashboard.markup import esc, missing, render
 from dashboard.popups import event_popup, initiative_popup
 from dashboard.shared_geometry import GeometryScript, SharedGeometry
 from dashboard.texts import t
 
-__all__ = ["area_labels", "build_map", "classification_for", "marker_fields"]
+__all__ = [
+    "area_fills",
+    "area_labels",
+    "build_map",
+    "classification_for",
+    "few_cases",
+    "flagged",
+    "marker_fields",
+]
 
-# Rows: [lat, lon, colour, popup HTML (escaped), title (plain text)], or
-# [lat, lon, id] whose other fields come from the shared labels script.
+# Rows: [lat, lon, colour, popup HTML (escaped), title (plain text), kind], or
+# [lat, lon, id, kind] whose other fields come from the shared labels script.
+# Initiatives and events share one cluster layer whose icon shows both counts
+# (initiatives in the circle, events in a black square badge): two layers'
+# clusters at the same town would cover each other's counts.
 _MARKER_JS = """function (row) {
-    if (row.length === 3) {
-        row = row.slice(0, 2).concat(window.SINN_LABELS.markers[%(kind)s][row[2]]);
+    if (row.length === 4) {
+        var fields = window.SINN_LABELS.markers[row[3]][row[2]];
+        row = row.slice(0, 2).concat(fields, [row[3]]);
     }
+    var shape = row[5] === 'event' ? 'sinn-square' : 'sinn-dot';
     var icon = L.divIcon({className: 'sinn-marker',
-        html: '<span class="%(cls)s" style="background:' + row[2] + '"></span>',
+        html: '<span class="' + shape + '" style="background:' + row[2] + '"></span>',
         iconSize: [16, 16], iconAnchor: [8, 8], popupAnchor: [0, -8]});
     var marker = L.marker([row[0], row[1]], {icon: icon, title: row[4],
-        keyboard: true, riseOnHover: true});
-    marker.bindPopup(row[3], {maxWidth: 280});
+        keyboard: true, riseOnHover: true, sinnKind: row[5]});
+    marker.bindPopup(row[3], {maxWidth: 280, autoPanPadding: [12, 12]});
     return marker;
 }"""
-_EVENT_CLUSTER_JS = """function (cluster) {
-    return L.divIcon({html: '<div><span>' + cluster.getChildCount() + '</span></div>',
-        className: 'marker-cluster sinn-event-cluster', iconSize: [36, 36]});
+_CLUSTER_JS = """function (cluster) {
+    var events = cluster.getAllChildMarkers().filter(function (m) {
+        return m.options.sinnKind === 'event'; }).length;
+    var initiatives = cluster.getChildCount() - events;
+    var size = initiatives < 10 ? 'small' : initiatives < 50 ? 'medium' : 'large';
+    if (!initiatives) {
+        return L.divIcon({html: '<div><span class="sinn-count">' + events
+            + '</span></div>', className: 'marker-cluster sinn-event-cluster',
+            iconSize: [30, 30]});
+    }
+    var badge = events ? '<b class="sinn-event-badge">' + events + '</b>' : '';
+    return L.divIcon({html: '<div><span class="sinn-count">' + initiatives
+        + '</span></div>' + badge,
+        className: 'marker-cluster marker-cluster-' + size, iconSize: [40, 40]});
 }"""
 
 
@@ -75,9 +110,11 @@ _MARKERS: dict[str, tuple[Callable[[dict, str], str], Callable[[dict], str]]] = 
 }
 
 
-def classification_for(values: pd.DataFrame, opts: MapOptions) -> Classification:
-    """Classes of the indicator over the areas inside the filter scope."""
-    shown = values.loc[values["in_filter"].astype(bool), opts.indicator]
+def classification_for(
+    values: pd.DataFrame, opts: MapOptions, level: str = "district"
+) -> Classification:
+    """Classes of the shown indicator over the areas inside the filter scope."""
+    shown = values.loc[values["in_filter"].astype(bool), value_column(opts, level)]
     if opts.indicator == "lq":
         return classify(shown, opts.scheme, opts.k, centre=1.0, zero_class=True)
     return classify(
@@ -87,6 +124,42 @@ def classification_for(values: pd.DataFrame, opts: MapOptions) -> Classification
         palette=PALETTES[opts.indicator],
         zero_class=opts.indicator != "nearest_km",
     )
+
+
+def few_cases(values: pd.DataFrame, column: str = "initiatives") -> pd.Series:
+    """Areas inside the filter whose rate rests on 1 to ``FEW_CASES - 1`` cases."""
+    n = pd.to_numeric(values[column], errors="coerce")
+    return values["in_filter"].astype(bool) & n.between(1, FEW_CASES - 1)
+
+
+def cases_column(opts: MapOptions, values: pd.DataFrame) -> str | None:
+    """The count the shown rate rests on (``None``: a count or distance)."""
+    column = RATE_CASES.get(opts.indicator)
+    return column if column in values.columns else None
+
+
+def flagged(values: pd.DataFrame, opts: MapOptions) -> pd.Series:
+    """Areas whose shown rate rests on few cases (none for counts, distances)."""
+    column = cases_column(opts, values)
+    if column is None:
+        return pd.Series(False, index=values.index)
+    return few_cases(values, column)
+
+
+def area_fills(
+    layer: AreaLayer, opts: MapOptions, cls: Classification
+) -> dict[str, str]:
+    """Fill colour per area key: its class colour, grey outside the filter."""
+    column = value_column(opts, layer.level)
+    return {
+        key: cls.colour(value) if inside else NO_DATA
+        for key, value, inside in zip(
+            layer.values["key"],
+            layer.values[column],
+            layer.values["in_filter"].astype(bool),
+            strict=True,
+        )
+    }
 
 
 def _settlement(level: str, row: dict, lang: str) -> str:
@@ -119,31 +192,40 @@ def area_labels(layer: AreaLayer, lang: str) -> dict[str, dict[str, str]]:
 
 def _feature_collection(
     layer: AreaLayer, opts: MapOptions, cls: Classification, shared: bool
-) -> tuple[dict, dict[str, str]]:
-    """GeoJSON with escaped tooltip properties, and the fill colour per key.
+) -> tuple[dict, dict[str, str], set[str]]:
+    """GeoJSON with escaped tooltip properties, fill colour per key, few-case keys.
 
-    ``shared``: features carry only their value; geometry and fixed facts come
-    from the shared scripts. folium checks the tooltip fields on the first
-    feature, so that one names them (the browser fills them in).
+    ``shared``: features carry only their per-view texts (value, cases); geometry
+    and fixed facts come from the shared scripts. folium checks the tooltip
+    fields on the first feature, so that one names them (the browser fills them).
     """
     lang, digits = opts.lang, DECIMALS[opts.indicator]
-    features, fills = [], {}
+    column = value_column(opts, layer.level)
+    features, fills = [], area_fills(layer, opts, cls)
+    few = set(layer.values.loc[flagged(layer.values, opts), "key"])
+    counted = cases_column(opts, layer.values)
     for row in layer.values.to_dict("records"):
         key = row["key"]
         inside = bool(row["in_filter"])
-        fills[key] = cls.colour(row[opts.indicator]) if inside else NO_DATA
-        value = number(row[opts.indicator], digits, lang)
+        texts = {"value": number(row[column], digits, lang)}
+        if counted:
+            texts["cases"] = number(row[counted], 0, lang)
+            if key in few:
+                texts["cases"] = t("map.tooltip.few", lang, n=texts["cases"])
+        if not inside:  # grey: say why (a value, if any, stays readable)
+            outside = t("map.legend.outside", lang)
+            texts = {
+                k: outside if k == "cases" or v == "–" else v for k, v in texts.items()
+            }
         if shared:
             fields = {} if features else dict.fromkeys(_TOOLTIP_FACTS, "")
-            properties = fields | {"value": esc(value)}
+            properties = fields | {k: esc(v) for k, v in texts.items()}
             feature = {"type": "Feature", "id": key, "properties": properties}
             features.append(feature | {"geometry": None})
             continue
         settlement = _settlement(layer.level, row, lang)
-        features.append(
-            area_feature(layer, row, lang, value=value, settlement=settlement)
-        )
-    return {"type": "FeatureCollection", "features": features}, fills
+        features.append(area_feature(layer, row, lang, settlement=settlement, **texts))
+    return {"type": "FeatureCollection", "features": features}, fills, few
 
 
 def area_feature(layer: AreaLayer, row: dict, lang: str, **texts: object) -> dict:
@@ -159,18 +241,25 @@ def area_feature(layer: AreaLayer, row: dict, lang: str, **texts: object) -> dic
 
 def _area_layer(
     layer: AreaLayer, opts: MapOptions, cls: Classification, show: bool, shared: bool
-) -> folium.GeoJson:
-    """The choropleth GeoJSON layer with tooltip and hover highlight."""
-    data, fills = _feature_collection(layer, opts, cls, shared)
+) -> tuple[folium.GeoJson, AreaMarks]:
+    """The choropleth GeoJSON layer with tooltip and highlight, and its marks."""
+    data, fills, few = _feature_collection(layer, opts, cls, shared)
     lang = opts.lang
     kind_label = "col.kind" if layer.level == "district" else "col.degurba_label"
+    value_label = t(f"map.legend.{opts.indicator}", lang)
+    if smoothed(opts, layer.level):
+        value_label += f" – {t('map.legend.smoothed', lang)}"
+    counted = cases_column(opts, layer.values)
     aliases = {
         "name": t(f"map.level.{layer.level}.one", lang),
-        "value": t(f"map.legend.{opts.indicator}", lang),
+        "value": value_label,
+        **({"cases": t(f"col.{counted}", lang)} if counted else {}),
         "population": t("col.population", lang),
         "settlement": t(kind_label, lang),
     }
-    return filled_layer(data, fills, aliases, layer.level, lang, show)
+    outside = int((~layer.values["in_filter"].astype(bool)).sum())
+    marks = AreaMarks(outside=outside, few=len(few), cases=counted or "")
+    return filled_layer(data, fills, aliases, layer.level, lang, show, few), marks
 
 
 def filled_layer(
@@ -180,25 +269,30 @@ def filled_layer(
     level: str,
     lang: str,
     show: bool = True,
+    few: set[str] = frozenset(),
 ) -> folium.GeoJson:
     """Filled areas (colour per feature id) with an escaped tooltip and highlight.
 
-    ``aliases`` maps tooltip property names to their (unescaped) labels.
+    ``aliases`` maps tooltip property names to their (unescaped) labels; areas
+    in ``few`` (rates on few cases) are drawn paler with a dashed outline.
     """
     weight = 0.4 if level == "municipality" else 1.2
 
     def style(feature: dict) -> dict:
-        return {
+        base = {
             "fillColor": fills[feature["id"]],
             "fillOpacity": 0.85,
             "color": "#ffffff",
             "weight": weight,
         }
+        return base | (FEW_STYLE if feature["id"] in few else {})
 
     tooltip = folium.GeoJsonTooltip(
         fields=list(aliases),
         aliases=[esc(label) for label in aliases.values()],
         sticky=True,
+        direction="auto",
+        class_name="sinn-tooltip",
     )
     return folium.GeoJson(
         data,
@@ -284,13 +378,14 @@ def marker_fields(frame: pd.DataFrame, kind: str, lang: str) -> dict[str, list[s
 
 
 def _marker_rows(frame: pd.DataFrame, kind: str, lang: str, shared: bool) -> list:
-    """[lat, lon, colour, popup HTML, title] per row with coordinates.
+    """[lat, lon, colour, popup HTML, title, kind] per row with coordinates.
 
-    ``shared``: [lat, lon, id]; the rest comes from the shared labels script.
+    ``shared``: [lat, lon, id, kind]; the rest comes from the shared labels script.
     """
     return [
         [float(row["lat"]), float(row["lon"])]
         + ([str(row["id"])] if shared else _fields(kind, row, lang))
+        + [kind]
         for row in _located(frame)
     ]
 
@@ -299,26 +394,25 @@ def add_markers(m: folium.Map, data: MapData, lang: str) -> None:
     """Clustered initiative dots (colour = theme) and event squares, plus legend."""
     shared = data.labels_url is not None
     themes: list[str] = []
+    rows: list[list] = []
     if data.initiatives is not None and not data.initiatives.empty:
-        FastMarkerCluster(
-            _marker_rows(data.initiatives, "initiative", lang, shared),
-            callback=_MARKER_JS % {"cls": "sinn-dot", "kind": '"initiative"'},
-            name=t("kind.initiative", lang),
-            maxClusterRadius=45,
-            showCoverageOnHover=False,
-            spiderfyOnMaxZoom=True,
-        ).add_to(m)
+        rows += _marker_rows(data.initiatives, "initiative", lang, shared)
         present = set(data.initiatives["theme"].dropna())
         themes = [th for th in THEME_COLOURS if th in present]
         themes += sorted(present - set(THEME_COLOURS))
     with_events = data.events is not None and not data.events.empty
     if with_events:
+        rows += _marker_rows(data.events, "event", lang, shared)
+    if rows:
+        name = t("kind.initiative", lang)
+        if with_events:
+            name += f" · {t('kind.event', lang)}"
         FastMarkerCluster(
-            _marker_rows(data.events, "event", lang, shared),
-            callback=_MARKER_JS % {"cls": "sinn-square", "kind": '"event"'},
-            name=t("kind.event", lang),
-            icon_create_function=_EVENT_CLUSTER_JS,
-            maxClusterRadius=35,
+            rows,
+            callback=_MARKER_JS,
+            name=name,
+            icon_create_function=_CLUSTER_JS,
+            maxClusterRadius=45,
             showCoverageOnHover=False,
             spiderfyOnMaxZoom=True,
         ).add_to(m)
@@ -372,6 +466,21 @@ def add_borders(m: folium.Map, data: MapData, selected: Sequence[str] = ()) -> N
         _outline(m, data, "district", chosen, SELECTED_STYLE, OUTLINE_PANE)
 
 
+def add_labels(m: folium.Map, data: MapData, opts: MapOptions) -> None:
+    """Town labels (main towns always, others zoomed in) and the search hit."""
+    if data.places is not None and not data.places.empty:
+        hit = opts.highlight[2] if opts.highlight else None
+        rows = [  # the search hit is labelled once, as the hit
+            [float(r.lat), float(r.lon), str(r.name), bool(r.major)]
+            for r in data.places.itertuples()
+            if r.name != hit
+        ]
+        PlaceLabels(rows).add_to(m)
+    if opts.highlight:
+        lat, lon, name = opts.highlight
+        PlaceLabels([[float(lat), float(lon), str(name), True]], "sinn-hit").add_to(m)
+
+
 def add_credits(m: folium.Map, opts: MapOptions) -> None:
     """Data attribution, metric scale bar and the optional notice."""
     source = f" · {esc(opts.source)}" if opts.source else ""
@@ -395,18 +504,19 @@ def build_map(data: MapData, opts: MapOptions) -> folium.Map:
     m = base_map(data, opts)
     shared = data.geometry_url is not None
     for i, layer in enumerate(data.areas):
-        cls = classification_for(layer.values, opts)
-        area = _area_layer(layer, opts, cls, i == 0, shared).add_to(m)
+        cls = classification_for(layer.values, opts, layer.level)
+        area, marks = _area_layer(layer, opts, cls, i == 0, shared)
+        area.add_to(m)
         if shared:
             SharedGeometry(area, layer.level).add_to(m)
-        outside = not layer.values["in_filter"].astype(bool).all()
         name = (
             t(f"map.level.{layer.level}", lang=opts.lang) if len(data.areas) > 1 else ""
         )
         HtmlControl(
-            legend_html(cls, opts, layer.level, outside), "bottomright", name
+            legend_html(cls, opts, layer.level, marks), "bottomright", name
         ).add_to(m)
     add_borders(m, data, opts.selected)
+    add_labels(m, data, opts)
     add_markers(m, data, opts.lang)
     add_credits(m, opts)
     if len(data.areas) > 1:

@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 from branca.utilities import color_brewer
 
-from dashboard.map_style import DIVERGING, NO_DATA, SCHEMES
+from dashboard.map_style import (
+    CONCENTRATION_COLOURS,
+    GAP_COLOURS,
+    MAX_SIDE_CLASSES,
+    NO_DATA,
+    SCHEMES,
+)
 
 __all__ = ["Classification", "classify"]
 
@@ -77,29 +83,32 @@ def _spread(n: int, span: int) -> list[int]:
     return [round(j * (span - 1) / (n - 1)) for j in range(n)]
 
 
-def _diverging(lows: list[float], bins: list[float], centre: float) -> list[str]:
-    """PuOr colours: the class holding ``centre`` neutral, farther ones darker.
+def _split_breaks(
+    values: np.ndarray, scheme: str, k: int, centre: float
+) -> tuple[list[float], int]:
+    """Bounds with a break at ``centre``: each side classified on its own.
 
-    Each side spreads its classes over its half of the palette, so one lone
-    class below the centre (e.g. LQ 0) is a clear mid orange, not the palest.
+    Returns the bounds and how many classes lie at or below the centre.
     """
-    side = [
-        -1 if high < centre else 1 if low > centre else 0
-        for low, high in zip(lows, bins, strict=True)
+    below, above = values[values <= centre], values[values > centre]
+    k_below = max(1, min(k // 2, MAX_SIDE_CLASSES)) if below.size else 0
+    k_above = max(1, min(k - k_below, MAX_SIDE_CLASSES)) if above.size else 0
+    low = _breaks(below, scheme, k_below) if k_below else []
+    high = _breaks(above, scheme, k_above) if k_above else []
+    return low + high, len(low)
+
+
+def _diverging_colours(n_below: int, n_above: int) -> list[str]:
+    """Darkest orange for the class farthest below, darkest purple farthest above."""
+    below = [GAP_COLOURS[i] for i in _spread(n_below, len(GAP_COLOURS))]
+    above = [
+        CONCENTRATION_COLOURS[i] for i in _spread(n_above, len(CONCENTRATION_COLOURS))
     ]
-    below = [i for i, s in enumerate(side) if s < 0]
-    above = [i for i, s in enumerate(side) if s > 0]
-    steps = max(len(below), len(above), 1)
-    # ColorBrewer's PuOr runs orange -> white -> purple: low values orange.
-    colours = _palette(DIVERGING, 2 * steps + 1)
-    out = [colours[steps]] * len(side)
-    if below:  # ascending classes: the first is the farthest from the centre
-        for i, k in zip(below, reversed(_spread(len(below), steps)), strict=True):
-            out[i] = colours[steps - 1 - k]
-    if above:
-        for i, k in zip(above, _spread(len(above), steps), strict=True):
-            out[i] = colours[steps + 1 + k]
-    return out
+    if n_below == 1:
+        below = [GAP_COLOURS[0]]
+    if n_above == 1:
+        above = [CONCENTRATION_COLOURS[-1]]
+    return below + above
 
 
 def classify(
@@ -123,9 +132,10 @@ def classify(
     palette
         ColorBrewer scheme for sequential colouring.
     centre
-        If given, colour with the diverging ``PuOr`` scheme so that the class
-        containing ``centre`` gets the neutral middle colour, classes below get
-        orange and classes above purple, darker with each step away.
+        If given, break the classes at ``centre`` (values at or below it on one
+        side, above on the other, each side classified by ``scheme``) and colour
+        them with ColorBrewer ``PuOr`` without its palest middle: orange below,
+        purple above, darkest farthest from the centre (zero the darkest gap).
     zero_class
         Give exact zeros a class of their own and classify the positive values
         into ``k - 1`` classes (most municipalities have no initiative, which
@@ -141,15 +151,19 @@ def classify(
     if arr.size == 0:
         return Classification((), ())
     positive = arr[arr > 0]
-    if zero_class and k > 1 and positive.size and positive.size < arr.size:
-        bins = sorted({0.0, *_breaks(positive, scheme, k - 1)})
+    zeros = zero_class and positive.size < arr.size
+    if zeros and positive.size and (k > 1 or centre is not None):
+        rest = positive
     else:
-        bins = _breaks(arr, scheme, k)
-    lows = [float(arr.min()), *bins[:-1]]
+        rest, zeros = arr, False
     if centre is None:
-        colours = _palette(palette, len(bins))
+        bins = _breaks(rest, scheme, k - 1 if zeros else k)
+        colours = _palette(palette, len(bins) + zeros)
     else:
-        colours = _diverging(lows, bins, centre)
+        # Zero is the farthest below the centre: it gets the darkest gap colour.
+        bins, n_below = _split_breaks(rest, scheme, k - 1 if zeros else k, centre)
+        colours = _diverging_colours(n_below + zeros, len(bins) - n_below)
+    bins = [0.0, *bins] if zeros else bins
     index = np.minimum(np.searchsorted(bins, arr, side="left"), len(bins) - 1)
     members = [arr[index == i] for i in range(len(bins))]
     return Classification(

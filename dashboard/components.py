@@ -27,6 +27,8 @@ DECIMALS = {
     "population_share": 1,
     "money_share": 1,
     "eligible_eur": 0,
+    "per_100k_eb": 2,
+    "lq_eb": 2,
 }
 PLAIN_NUMBERS = {"start_year", "first_year", "year", "degurba"}
 

@@ -1,5 +1,8 @@
 """Self-contained static HTML map for the SINN website.
 
+The map carries a title box (title, indicator, data date, sources) as well as
+the legends, so a copy found later still says what it shows and from when.
+
 ``python -m dashboard.export_map [--db PATH] [--lang de|en] [--out PATH]``: one
 file with Leaflet, the marker-cluster plugin, the data and the legends inlined;
 no server, no CDN, no tile server. Public rows and fields only. A read-only
@@ -20,15 +23,16 @@ from branca.element import Element
 from dashboard import queries as q
 from dashboard.choropleth import build_map
 from dashboard.citation import citation, data_version
-from dashboard.map_controls import Attribution
+from dashboard.map_controls import Attribution, HtmlControl
 from dashboard.map_data import MapData, map_data
 from dashboard.map_style import MapOptions
+from dashboard.markup import render
 from dashboard.texts import LANGUAGES, t
 from sinn import config
 from sinn.atomic import atomic_write
 from sinn.db import connect
 
-__all__ = ["export_map", "main", "public_map", "public_map_data"]
+__all__ = ["add_title_box", "export_map", "main", "public_map", "public_map_data"]
 
 
 def public_map_data(
@@ -66,12 +70,27 @@ def public_map(
     return m
 
 
+def add_title_box(m: folium.Map, opts: MapOptions, run: dict) -> None:
+    """Add the box naming title, indicator, data date and sources to ``m``."""
+    lang, indicator = opts.lang, opts.indicator
+    box = render(
+        "title_box.html",
+        title=t("export.title", lang),
+        indicator=t(f"map.legend.{indicator}", lang),
+        date=t("share.built", lang, date=str(run.get("finished_at") or "–")[:10]),
+        sources=t("export.sources", lang),
+    )
+    HtmlControl(box, "bottomleft").add_to(m)
+
+
 def export_map(
     db_path: Path, out: Path, lang: str = "de", f: q.Filters | None = None
 ) -> Path:
     """Write the static map of the database at ``db_path`` to ``out``; return it."""
     with connect(db_path, read_only=True) as con:
-        m = public_map(con, MapOptions(lang=lang, assets=None), f)
+        opts = MapOptions(lang=lang, assets=None)
+        m = public_map(con, opts, f)
+        add_title_box(m, opts, q.latest_run(con) or {})
     out = Path(out)
     atomic_write(out, m.get_root().render().encode("utf-8"))
     return out

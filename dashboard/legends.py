@@ -8,18 +8,26 @@ from dataclasses import dataclass
 from dashboard.classification import Classification
 from dashboard.map_style import (
     DECIMALS,
+    FEW_CASES,
     NO_DATA,
     PLAN_COLOURS,
     PLANNED_COLOUR,
     SITE_COLOUR,
     MapOptions,
     check_colour,
+    smoothed,
     theme_colour,
 )
 from dashboard.markup import missing, render
 from dashboard.texts import fmt_num, t
 
-__all__ = ["legend_html", "marker_legend_html", "number", "plan_legend_html"]
+__all__ = [
+    "AreaMarks",
+    "legend_html",
+    "marker_legend_html",
+    "number",
+    "plan_legend_html",
+]
 
 
 @dataclass(frozen=True)
@@ -47,8 +55,13 @@ def number(value: object, decimals: int, lang: str) -> str:
     return "–" if missing(value) else fmt_num(float(value), decimals, lang)
 
 
-def _class_label(cls: Classification, i: int, digits: int, lang: str) -> str:
-    """ "from – to (count)" of class ``i`` using the values that fell into it."""
+def _class_label(
+    cls: Classification, i: int, digits: int, lang: str, zero: str = ""
+) -> str:
+    """ "from – to (count)" of class ``i`` using the values that fell into it.
+
+    ``zero`` names a class holding only zeros (e.g. "no initiative").
+    """
     low, high = cls.mins[i], cls.maxs[i]
     if low is None:  # empty class (equal intervals): show its bounds
         low = cls.bins[i - 1] if i else cls.bins[0]
@@ -56,21 +69,39 @@ def _class_label(cls: Classification, i: int, digits: int, lang: str) -> str:
     text = "0" if low == high == 0 else number(low, digits, lang)
     if number(high, digits, lang) != text and high != low:
         text += f" – {number(high, digits, lang)}"
+    if zero and low == high == 0:
+        text = f"{text} – {zero}"
     return f"{text} ({cls.counts[i]})"
 
 
-def legend_html(
-    cls: Classification, opts: MapOptions, level: str, outside: bool = False
-) -> str:
-    """Legend of a choropleth: title with unit, one row per class, notes."""
+@dataclass(frozen=True)
+class AreaMarks:
+    """How many areas are drawn grey (outside the filter) or as few cases."""
+
+    outside: int = 0
+    few: int = 0
+    cases: str = "initiatives"  # what the flagged rates count (a ``col.`` key)
+
+
+def legend_parts(
+    cls: Classification, opts: MapOptions, level: str, marks: AreaMarks = AreaMarks()
+) -> tuple[str, list[Row], list[str]]:
+    """Title, rows and notes of a choropleth legend (map and PNG share them)."""
     lang = opts.lang
     digits = DECIMALS[opts.indicator]
+    zero = "" if opts.indicator == "nearest_km" else t("map.legend.none", lang)
     rows = [
-        swatch(colour, _class_label(cls, i, digits, lang))
+        swatch(colour, _class_label(cls, i, digits, lang, zero))
         for i, colour in enumerate(cls.colours)
     ]
-    if outside:
-        rows.append(swatch(NO_DATA, t("map.legend.outside", lang)))
+    if marks.few:
+        what = t(f"col.{marks.cases}", lang)
+        what = what if lang == "de" else what.lower()
+        text = t("map.legend.few", lang, n=FEW_CASES, what=what)
+        rows.append(Row("sinn-swatch sinn-few", f"{text} ({marks.few})"))
+    if marks.outside:
+        text = t("map.legend.outside", lang)
+        rows.append(swatch(NO_DATA, f"{text} ({marks.outside})"))
     if not cls.bins:
         rows.append(swatch(NO_DATA, t("map.legend.no_data", lang)))
     scheme = t(f"map.scheme.{opts.scheme}", lang)
@@ -84,7 +115,16 @@ def legend_html(
         notes.append(t("map.legend.lq_note", lang))
     if opts.indicator == "nearest_km" and level == "district":
         notes.append(t("map.legend.km_district", lang))
-    title = t(f"map.legend.{opts.indicator}", lang)
+    if smoothed(opts, level):
+        notes.append(t("map.legend.smoothed", lang))
+    return t(f"map.legend.{opts.indicator}", lang), rows, notes
+
+
+def legend_html(
+    cls: Classification, opts: MapOptions, level: str, marks: AreaMarks = AreaMarks()
+) -> str:
+    """Legend of a choropleth: title with unit, one row per class, notes."""
+    title, rows, notes = legend_parts(cls, opts, level, marks)
     return render("legend.html", title=title, rows=rows, notes=notes)
 
 

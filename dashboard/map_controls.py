@@ -5,7 +5,10 @@ from __future__ import annotations
 from branca.element import MacroElement
 from folium.template import Template
 
-__all__ = ["Attribution", "HtmlControl", "LegendSwitch", "MetricScale"]
+__all__ = ["Attribution", "HtmlControl", "LegendSwitch", "MetricScale", "PlaceLabels"]
+
+#: Map width (px) from which collapsible legends start open (phones: closed).
+OPEN_FROM_PX = 600
 
 
 class HtmlControl(MacroElement):
@@ -18,10 +21,10 @@ class HtmlControl(MacroElement):
         {{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create('div', 'sinn-control');
             div.innerHTML = {{ this.html|tojson }};
-            // Collapsible legends start closed unless the map is large.
+            // Collapsible legends start open on wide maps, closed on phones.
             var details = div.querySelector('details');
             var size = {{ this._parent.get_name() }}.getSize();
-            if (details && (size.x < 1000 || size.y < 700)) {
+            if (details && size.x < {{ this.open_from }}) {
                 details.removeAttribute('open');
             }
             {%- if this.layer_key %}
@@ -42,6 +45,7 @@ class HtmlControl(MacroElement):
         super().__init__()
         self._name = "HtmlControl"
         self.html, self.position, self.layer_key = html_text, position, layer_key
+        self.open_from = OPEN_FROM_PX
 
 
 class Attribution(MacroElement):
@@ -102,3 +106,50 @@ class LegendSwitch(MacroElement):
         super().__init__()
         self._name = "LegendSwitch"
         self.first = first
+
+
+class PlaceLabels(MacroElement):
+    """Non-interactive text labels at points, in a pane above areas and borders.
+
+    ``rows`` are ``[lat, lon, text, major]``; minor labels show from
+    ``minor_zoom`` on. Text is set with ``textContent`` (never parsed as HTML).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            if (!map.getPane('sinnLabels')) {
+                var pane = map.createPane('sinnLabels');
+                pane.style.zIndex = 460;
+                pane.style.pointerEvents = 'none';
+            }
+            var minor = [];
+            {{ this.rows|tojson }}.forEach(function (row) {
+                var span = document.createElement('span');
+                span.textContent = row[2];
+                var marker = L.marker([row[0], row[1]], {
+                    icon: L.divIcon({className: {{ this.css|tojson }}
+                        + (row[3] ? ' sinn-major' : ' sinn-minor'),
+                        html: span, iconSize: null}),
+                    interactive: false, keyboard: false, pane: 'sinnLabels'});
+                marker.addTo(map);
+                if (!row[3]) { minor.push(marker); }
+            });
+            function toggle() {
+                var show = map.getZoom() >= {{ this.minor_zoom }};
+                minor.forEach(function (m) {
+                    m.getElement().style.display = show ? '' : 'none';
+                });
+            }
+            map.on('zoomend', toggle);
+            toggle();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list], css: str = "sinn-place", minor_zoom=9):
+        super().__init__()
+        self._name = "PlaceLabels"
+        self.rows, self.css, self.minor_zoom = rows, css, minor_zoom

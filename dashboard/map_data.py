@@ -32,6 +32,7 @@ class MapData:
     initiatives: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
     district_outlines: dict[str, str] | None = None
+    places: pd.DataFrame | None = None  # town labels (``queries.map_places``)
     #: URL of the shared geometry script (``dashboard.geometry``); ``None``
     #: writes the geometry into the map itself.
     geometry_url: str | None = None
@@ -69,4 +70,5 @@ def map_data(
             q.events_public(con, everywhere) if markers and f.show_events else None
         ),
         district_outlines=q.map_geometries(con, "district") if outlines else None,
+        places=q.map_places(con),
     )

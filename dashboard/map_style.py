@@ -10,16 +10,24 @@ from dashboard.assets import SERVED_BASE
 __all__ = [
     "FUNDING_INDICATORS",
     "BASEMAPS",
+    "CONCENTRATION_COLOURS",
     "DECIMALS",
+    "FEW_CASES",
+    "FEW_STYLE",
+    "GAP_COLOURS",
     "INDICATORS",
     "NO_DATA",
     "PLAN_COLOURS",
+    "RATE_CASES",
     "SCHEMES",
+    "SMOOTHABLE",
     "THEME_COLOURS",
     "MapOptions",
     "check_colour",
+    "smoothed",
     "theme_colour",
     "validate",
+    "value_column",
 ]
 
 INDICATORS = ("initiatives", "per_100k", "lq", "nearest_km")
@@ -33,8 +41,24 @@ DECIMALS |= {"eur_per_inhabitant": 2, "operations_per_100k": 1}
 # ColorBrewer schemes marked colour-blind safe: sequential for counts and rates,
 # orange-red for distances (far = bad), purple-orange diverging around LQ 1.
 PALETTES = {"initiatives": "YlGnBu", "per_100k": "YlGnBu", "nearest_km": "OrRd"}
+# ColorBrewer PuOr (11 classes) without its three palest middle colours, so no
+# class above or below LQ 1 looks like "no data": gaps orange (darkest first),
+# concentrations purple (palest first).
+GAP_COLOURS = ("#7f3b08", "#b35806", "#e08214", "#fdb863")
+CONCENTRATION_COLOURS = ("#b2abd2", "#8073ac", "#542788", "#2d004b")
+MAX_SIDE_CLASSES = 4
+#: Fewer cases than this: a rate or LQ is flagged as resting on few cases.
+FEW_CASES = 3
+#: The count column each rate rests on (flagged when it is 1 .. FEW_CASES - 1).
+RATE_CASES = {
+    "per_100k": "initiatives",
+    "lq": "initiatives",
+    "eur_per_inhabitant": "operations",
+    "operations_per_100k": "operations",
+}
+#: Areas resting on few cases are drawn paler, with a dashed dark outline.
+FEW_STYLE = {"fillOpacity": 0.4, "dashArray": "3 3", "color": "#333333"}
 PALETTES |= {"eur_per_inhabitant": "YlGnBu", "operations_per_100k": "YlGnBu"}
-DIVERGING = "PuOr"
 NO_DATA = "#d9d9d9"
 SELECTED = "#b5123e"
 # Okabe-Ito (colour-blind safe) first, then Paul Tol's muted set for the rest.
@@ -103,7 +127,23 @@ class MapOptions:
     height: int | str = 560  # pixels, or "100%" for a page of its own
     notice: str = ""  # e.g. the demo-data notice, shown at the top left
     assets: str | None = SERVED_BASE  # None: inline the JS/CSS (static export)
+    smoothed: bool = False  # empirical-Bayes rates (municipality level only)
+    highlight: tuple[float, float, str] | None = None  # search hit: lat, lon, name
     source: str = ""  # plain text appended to the attribution (escaped there)
+
+
+#: Indicators that have an empirical-Bayes smoothed column ``<name>_eb``.
+SMOOTHABLE = ("per_100k", "lq")
+
+
+def smoothed(opts: MapOptions, level: str) -> bool:
+    """Whether the map shows smoothed values (an option at municipality level)."""
+    return opts.smoothed and level == "municipality" and opts.indicator in SMOOTHABLE
+
+
+def value_column(opts: MapOptions, level: str) -> str:
+    """Column of the area values that the map classifies and shows."""
+    return f"{opts.indicator}_eb" if smoothed(opts, level) else opts.indicator
 
 
 def validate(opts: MapOptions) -> None:

@@ -592,17 +592,29 @@ def map_municipality_values(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Da
     sql = f"""
         WITH {cte},
         ref AS (SELECT sum(initiatives) AS initiatives, sum(population) AS population
-                FROM counts WHERE {ref})
+                FROM counts WHERE {ref}),
+        region AS (SELECT district_ars, sum(initiatives) / sum(population) AS rate
+                   FROM counts WHERE {ref} GROUP BY district_ars),
+        district_prior AS (SELECT c.district_ars, r.rate,
+                         eb_var(c.initiatives, c.population, r.rate) AS var
+                  FROM counts c JOIN region r USING (district_ars)
+                  WHERE {ref} GROUP BY c.district_ars, r.rate),
+        smooth AS (SELECT c.*, eb_rate(c.initiatives, c.population, p.rate, p.var)
+                              * c.population AS smoothed
+                   FROM counts c LEFT JOIN district_prior p USING (district_ars))
         SELECT c.ags AS key, c.name, c.district_ars, {DISTRICT_LABEL} AS district_name,
                c.degurba, c.degurba_label AS settlement, c.population,
                c.initiatives, c.events, c.participants,
                per_100k(c.initiatives, c.population) AS per_100k,
                lq(c.initiatives, ref.initiatives, c.population, ref.population) AS lq,
+               per_100k(c.smoothed, c.population) AS per_100k_eb,
+               lq(c.smoothed, ref.initiatives, c.population, ref.population) AS lq_eb,
                ({inside}) AS in_filter
-        FROM counts c CROSS JOIN ref JOIN districts d ON d.ars = c.district_ars
+        FROM smooth c CROSS JOIN ref JOIN districts d ON d.ars = c.district_ars
         ORDER BY c.ags
         """
-    frame = _frame(con, sql, params + ref_params + inside_params)
+    args = params + ref_params + ref_params + ref_params + inside_params
+    frame = _frame(con, sql, args)
     frame.insert(12, "nearest_km", frame["key"].map(nearest_km(con, f)))
     return frame
 
@@ -613,8 +625,10 @@ def map_area_values(
     """Map indicators per district (13 rows) or municipality (419 rows).
 
     Columns ``key, name, district_ars, district_name, degurba, settlement, population,
-    initiatives, events, participants, per_100k, lq, nearest_km, in_filter``.
-    ``in_filter`` marks the settlement-type scope (always true for districts); at
+    initiatives, events, participants, per_100k, lq, per_100k_eb, lq_eb, nearest_km,
+    in_filter``. ``*_eb`` are empirical-Bayes smoothed towards the district rate
+    (macros ``eb_var``/``eb_rate``; at district level equal to the raw values).
+    ``in_filter`` marks the settlement-type scope (districts: population in it); at
     district level ``nearest_km`` is the population-weighted mean of the
     municipalities in that scope.
     """
@@ -625,7 +639,14 @@ def map_area_values(
     ranking = district_ranking(con, f).rename(
         columns={"ars": "key", "kind": "settlement"}
     )
-    ranking["in_filter"] = True
+    # Districts without population in the settlement-type scope (the cities
+    # under "ländlich") stay on the map, marked as outside the filter.
+    everything = districts(con).rename(columns={"ars": "key", "kind": "settlement"})
+    missing = everything[~everything["key"].isin(ranking["key"])]
+    ranking = pd.concat([ranking.assign(in_filter=True), missing], ignore_index=True)
+    ranking["in_filter"] = ranking["in_filter"].eq(True)
+    # Smoothing is a municipality option: districts rest on enough people.
+    ranking["per_100k_eb"], ranking["lq_eb"] = ranking["per_100k"], ranking["lq"]
     scope = municipalities
     if f.degurba:
         scope = municipalities[municipalities["degurba"].isin(f.degurba)]
@@ -663,6 +684,26 @@ def map_bounds(con: duckdb.DuckDBPyConnection) -> list[list[float]]:
              FROM (SELECT ST_Extent_Agg(geom_web) AS g FROM districts)"""
     south, west, north, east = con.execute(sql).fetchone()
     return [[south, west], [north, east]]
+
+
+def map_places(
+    con: duckdb.DuckDBPyConnection, min_population: int = 20_000
+) -> pd.DataFrame:
+    """Town labels: each district's largest municipality and every larger town.
+
+    Columns ``name, lat, lon, population, major``; ``major`` marks the largest
+    municipality of each district (in Saxony the district seat or its main town),
+    the others have at least ``min_population`` inhabitants. Largest first.
+    """
+    sql = """
+        SELECT name, centroid_lat AS lat, centroid_lon AS lon, population, major
+        FROM (SELECT *, row_number() OVER (PARTITION BY district_ars
+                                           ORDER BY population DESC) = 1 AS major
+              FROM municipalities)
+        WHERE major OR population >= ?
+        ORDER BY population DESC, name
+        """
+    return _frame(con, sql, [min_population])
 
 
 def map_search(

@@ -26,6 +26,22 @@ METRIC_MACROS: dict[str, tuple[str, str]] = {
     "per_inhabitant": ("amount, pop", "amount / nullif(pop, 0)"),
     # difference of two shares (fractions) in percentage points
     "gap_pp": ("share_a, share_b", "(share_a - share_b) * 100"),
+    # Empirical Bayes (Marshall 1991, method of moments), used as an aggregate
+    # over the areas of one region: the variance of the true rates between them,
+    # sum(pop * (n/pop - ref_rate)^2) / sum(pop) - ref_rate / mean(pop), >= 0.
+    "eb_var": (
+        "n, pop, ref_rate",
+        "greatest(sum(pop * power(n / nullif(pop, 0) - ref_rate, 2))"
+        " / nullif(sum(pop), 0) - ref_rate / nullif(avg(pop), 0), 0)",
+    ),
+    # Empirical Bayes smoothed rate (per inhabitant): the raw rate n/pop pulled
+    # towards the region's rate ref_rate by the weight var / (var + ref_rate/pop);
+    # small populations (noisy rates) move most. NULL where pop is 0.
+    "eb_rate": (
+        "n, pop, ref_rate, var",
+        "CASE WHEN pop > 0 THEN ref_rate + coalesce(var / nullif(var + ref_rate"
+        " / pop, 0), 0) * (n / pop - ref_rate) END",
+    ),
 }
 
 

@@ -117,6 +117,9 @@ def test_views_agree_with_pandas(con, raw: dict, name: str, tmp_path: Path) -> N
     assert len(map_mun) == 419
     _check(map_mun, want["mun"], [*metrics, "nearest_km"])
     map_dis = q.map_area_values(con, f, "district").set_index("key")
+    # All 13 stay on the map; those without population in scope are marked outside.
+    assert len(map_dis) == 13
+    map_dis = map_dis[map_dis["in_filter"]]
     assert sorted(map_dis.index) == sorted(want["dis"].index)  # districts in scope
     _check(map_dis, want["dis"], metrics)
 
@@ -138,7 +141,9 @@ def test_views_agree_with_pandas(con, raw: dict, name: str, tmp_path: Path) -> N
 
     html = export_map(con_path(con), tmp_path / "map.html", "en", f).read_text("utf-8")
     values = {p["key"]: p["value"] for p in map(json.loads, FEATURE.findall(html))}
-    assert len(values) == len(want["dis"]) + 419
+    assert len(values) == 13 + 419  # districts outside the scope: grey, explained
+    outside = set(values) - set(want["dis"].index) - set(want["mun"].index)
+    assert all(values[k] == "outside the filter selection" for k in outside)
     for key, per_100k in want["mun"]["per_100k"].items():
         assert values[key] == f"{per_100k:,.1f}", key
     for key, per_100k in want["dis"]["per_100k"].items():

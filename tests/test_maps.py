@@ -15,17 +15,21 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import assets
 from dashboard import queries as q
-from dashboard.choropleth import build_map
+from dashboard.choropleth import build_map, classification_for
 from dashboard.classification import classify
 from dashboard.export_map import export_map, public_map_data
 from dashboard.legends import legend_html
 from dashboard.map_data import MapData, map_data
-from dashboard.map_style import THEME_COLOURS, MapOptions
+from dashboard.map_style import (
+    CONCENTRATION_COLOURS,
+    GAP_COLOURS,
+    THEME_COLOURS,
+    MapOptions,
+)
 from dashboard.markup import safe_url
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "streamlit_app.py")
 NASTY = "<script>alert(1)</script>"
-PUOR_NEUTRAL = "#f7f7f7"
 URL = re.compile(r"https?://[^\s\"'<>\\)]+")
 # Tags and CSS that make a browser fetch something.
 FETCHING = re.compile(
@@ -85,30 +89,82 @@ def test_degenerate_inputs() -> None:
         classify([1, 2], "kmeans")
 
 
-def test_lq_palette_centred_on_one() -> None:
-    """The class holding 1 is PuOr's neutral colour; below orange, above purple."""
+def _luminance(colour: str) -> float:
+    """Relative luminance (WCAG) of ``#rrggbb``: 0 black .. 1 white."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_lq_palette_breaks_at_one() -> None:
+    """Classes split at 1: orange at or below (darkest lowest), purple above."""
     cls = classify([0.2, 0.4, 0.8, 1.0, 1.1, 1.6, 2.5], "quantiles", 5, centre=1.0)
-    assert cls.colour(1.0) == PUOR_NEUTRAL
-    assert cls.colours == ("#e66101", "#fdb863", PUOR_NEUTRAL, "#b2abd2", "#5e3c99")
-    # All values above 1: only purple shades, none neutral, none orange.
+    assert cls.bins == pytest.approx((0.6, 1.0, 4.3 / 3, 1.9, 2.5))
+    assert cls.colours == ("#7f3b08", "#fdb863", "#b2abd2", "#542788", "#2d004b")
+    # All values above 1: only purple shades, the highest darkest.
     above = classify([1.2, 1.5, 3.0], "quantiles", 3, centre=1.0)
-    assert above.colours == ("#d8daeb", "#998ec3", "#542788")
-    # A lone class below 1 (LQ 0: no initiative) is a clear mid orange.
+    assert above.colours == ("#b2abd2", "#542788", "#2d004b")
+    # LQ 0 (no initiative) is a class of its own in the darkest gap colour.
     gaps = classify(
         [0, 0, 0, 0.6, 1, 2, 3, 4, 5], "quantiles", 5, centre=1.0, zero_class=True
     )
-    assert gaps.colours[:2] == ("#f1a340", PUOR_NEUTRAL)
+    assert gaps.bins[0] == 0 and gaps.counts[0] == 3
+    assert gaps.colours[0] == "#7f3b08" and gaps.colour(0.6) == "#e08214"
 
 
-def test_lq_map_classes_are_centred(con) -> None:
-    """On the real data the LQ legend's neutral class contains 1."""
-    opts = MapOptions(indicator="lq")
-    values = q.map_area_values(con, q.Filters(), "district")
-    cls = classify(values["lq"], "quantiles", 5, centre=1.0, zero_class=True)
-    neutral = cls.colours.index(PUOR_NEUTRAL)
-    low = cls.bins[neutral - 1] if neutral else min(values["lq"])
-    assert low <= 1.0 <= cls.bins[neutral]
-    assert "Standortquotient (Sachsen = 1)" in legend_html(cls, opts, "district")
+@pytest.mark.parametrize("scheme", ["quantiles", "equal_interval", "natural_breaks"])
+@pytest.mark.parametrize("level", ["district", "municipality"])
+def test_lq_map_classes_never_near_white(con, scheme: str, level: str) -> None:
+    """Real data: no LQ class looks like "no data"; extremes are the darkest."""
+    values = q.map_area_values(con, q.Filters(), level)
+    cls = classification_for(values, MapOptions(indicator="lq", scheme=scheme), level)
+    assert max(_luminance(c) for c in cls.colours) < 0.6  # PuOr's palest: 0.69+
+    for low, high, colour in zip(cls.mins, cls.maxs, cls.colours, strict=True):
+        if high is not None and high <= 1:
+            assert colour in GAP_COLOURS
+        if low is not None and low > 1:
+            assert colour in CONCENTRATION_COLOURS
+    assert cls.colours[-1] == "#2d004b"  # the strongest concentration
+    assert cls.colours[0] == "#7f3b08"  # the strongest gap (LQ 0 or lowest)
+
+
+def _control_html(html: str) -> str:
+    """The HTML of the map's controls (legends), decoded from the map script."""
+    found = re.findall(r'innerHTML = ("(?:[^"\\]|\\.)*")', html)
+    return "\n".join(json.loads(text) for text in found)
+
+
+def test_lq_legend_names_no_initiative_and_outside(con) -> None:
+    """Municipalities, rural filter: "no initiative" class, few cases, grey rows."""
+    f = q.Filters(degurba=(3,))
+    md = map_data(con, f, ("municipality",), markers=False)
+    html = build_map(md, MapOptions(indicator="lq", scheme="natural_breaks"))
+    html = _control_html(html.get_root().render())
+    values = md.areas[0].values
+    zeros = int(((values["initiatives"] == 0) & values["in_filter"]).sum())
+    outside = int((~values["in_filter"]).sum())
+    few = int((values["in_filter"] & values["initiatives"].between(1, 2)).sum())
+    assert (zeros, outside, few) == (243, 150, 26)
+    assert f"0 – keine Initiative ({zeros})" in html
+    assert f"außerhalb der Filterauswahl ({outside})" in html
+    assert f"weniger als 3 Initiativen, Wert unsicher ({few})" in html
+
+
+def test_district_map_keeps_cities_outside_rural_filter(con) -> None:
+    """Rural filter at district level: the 3 cities are drawn and explained grey."""
+    f = q.Filters(degurba=(3,))
+    values = q.map_area_values(con, f, "district")
+    assert len(values) == 13
+    assert set(values.loc[~values["in_filter"], "name"]) == {
+        "Chemnitz",
+        "Dresden",
+        "Leipzig",
+    }
+    md = map_data(con, f, ("district",), markers=False)
+    html = build_map(md, MapOptions(indicator="lq")).get_root().render()
+    assert "außerhalb der Filterauswahl (3)" in _control_html(html)
 
 
 # --- legend, text, escaping -------------------------------------------------------
@@ -373,10 +429,11 @@ def test_static_export_is_self_contained(demo_db: Path, tmp_path: Path, con) -> 
         "SELECT name FROM initiatives WHERE NOT public "
         "EXCEPT SELECT name FROM initiatives WHERE public"
     ).fetchall()
-    # Each marker row ends with its name as a JSON string (the marker title).
+    # Each marker row ends with its name (the marker title) and its kind.
     shown = con.execute("SELECT name FROM initiatives WHERE public LIMIT 1").fetchone()
-    assert json.dumps(shown[0]) + "]" in html
-    assert hidden and not any(json.dumps(n) + "]" in html for (n,) in hidden)
+    tail = ', "initiative"]'
+    assert json.dumps(shown[0]) + tail in html
+    assert hidden and not any(json.dumps(n) + tail in html for (n,) in hidden)
 
 
 def test_public_map_data_levels(con) -> None:

@@ -8,14 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, filters, map_component, page_state
-from dashboard.choropleth import build_map
+from dashboard.choropleth import build_map, few_cases
 from dashboard.components import kpi_row, map_assets, shared_urls, show_table
 from dashboard.i18n import labels, language, remember_labelled, t
 from dashboard.map_component import RenderedMap
 from dashboard.map_data import MapData
-from dashboard.map_style import BASEMAPS, INDICATORS, SCHEMES, MapOptions
+from dashboard.map_style import BASEMAPS, INDICATORS, SCHEMES, SMOOTHABLE, MapOptions
 from dashboard.narrative import summary_text
 from dashboard.queries import MAP_LEVELS, Filters
+from dashboard.sharing import render_share
 
 MAP_KEY = "karte_map"
 # Only clicks come back from the map: pan and zoom must not rerun the app.
@@ -67,6 +68,7 @@ CONTROLS = (
     page_state.choice("map_indicator", "indicator", INDICATORS, "per_100k"),
     page_state.choice("map_scheme", "scheme", SCHEMES, SCHEMES[0]),
     page_state.choice("map_basemap", "basemap", BASEMAPS, BASEMAPS[0]),
+    page_state.flag("map_smoothed", "smoothed", False),
 )
 
 
@@ -85,6 +87,10 @@ def _controls() -> tuple[str, MapOptions]:
         format_func=labels("map.basemap."),
         help=t("map.basemap_help"),
     )
+    smooth = level == "municipality" and indicator in SMOOTHABLE
+    smooth = smooth and st.toggle(
+        t("karte.smoothed"), key="map_smoothed", help=t("karte.smoothed_help")
+    )
     page_state.sync_url(CONTROLS)
     return level, MapOptions(
         indicator=indicator,
@@ -92,21 +98,22 @@ def _controls() -> tuple[str, MapOptions]:
         basemap=basemap,
         lang=language(),
         assets=map_assets(),
+        smoothed=smooth,
     )
 
 
-def _search(f: Filters) -> tuple[tuple[float, float] | None, int | None]:
-    """Search box; the chosen match's position and zoom (or ``None``)."""
+def _search(f: Filters) -> tuple[tuple[float, float] | None, int | None, tuple | None]:
+    """Search box; the chosen match's position, zoom and label (or ``None``)."""
     text = st.text_input(
         t("karte.search"), key="map_search", placeholder=t("karte.search_placeholder")
     )
     if not text.strip():
-        return None, None
+        return None, None, None
     found = data.map_search(text)
     if found.empty:
         # Markdown caption: the typed text goes into a code span, never as markup
         st.caption(t("karte.search_none", q=filters.shown_value(text.strip())))
-        return None, None
+        return None, None, None
     labels = {
         i: f"{row.name} · {row.detail or ''} ({t(f'map.search.{row.kind}')})"
         for i, row in enumerate(found.itertuples())
@@ -115,7 +122,8 @@ def _search(f: Filters) -> tuple[tuple[float, float] | None, int | None]:
         t("karte.search_pick"), list(labels), format_func=labels.get, key="map_pick"
     )
     row = found.iloc[choice]
-    return (float(row["lat"]), float(row["lon"])), SEARCH_ZOOM[row["kind"]]
+    lat, lon = float(row["lat"]), float(row["lon"])
+    return (lat, lon), SEARCH_ZOOM[row["kind"]], (lat, lon, str(row["name"]))
 
 
 def _handle_click(result: dict | None, f: Filters) -> None:
@@ -147,13 +155,14 @@ def _selection(f: Filters, districts: pd.DataFrame) -> None:
 def _table(values: pd.DataFrame, level: str, indicator: str) -> None:
     """The map's values as a sortable table (the accessible alternative)."""
     st.subheader(t("karte.table"))
-    shown = values[TABLE_COLUMNS]
+    shown = values[TABLE_COLUMNS].assign(few_cases=few_cases(values))
     if level == "district":
         shown = shown.drop(columns="district_name").rename(
             columns={"settlement": "kind"}
         )
     else:
         shown = shown.rename(columns={"settlement": "degurba_label"})
+        shown = shown.join(values[["per_100k_eb", "lq_eb"]])
     shown = shown.sort_values(indicator, ascending=indicator == "nearest_km")
     st.caption(t("karte.table_help"))
     show_table(shown, key=f"map_table_{level}")
@@ -188,13 +197,14 @@ def _map_section(f: Filters) -> tuple[str, MapOptions]:
     either reruns the whole page.
     """
     level, opts = _controls()
-    center, zoom = _search(f)
+    center, zoom, hit = _search(f)
     shown = (level, opts.indicator)
     if st.session_state.setdefault(SHOWN_KEY, shown) != shown:
         st.session_state[SHOWN_KEY] = shown
         st.rerun()
-    opts = replace(opts, selected=f.districts)
+    opts = replace(opts, selected=f.districts, highlight=hit)
     result = _show_map(f, level, opts, RETURNED, center, zoom)
+    render_share(map_data(f, level), opts, level)
     _handle_click(result, f)
     return level, opts
 

@@ -64,6 +64,7 @@ def _definitions() -> None:
     rows = [(t(name), t(text)) for name, text in DEFINITIONS]
     st.markdown(_markdown_table([t("met.metric"), t("met.definition")], rows))
     st.caption(t("met.filters"))
+    st.markdown(t("met.smoothing"))
 
 
 def _state() -> None:

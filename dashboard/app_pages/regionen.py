@@ -36,6 +36,14 @@ def _kept(control: page_state.Control) -> None:
     remember_labelled(control.key)
 
 
+# Plotly's modebar always shown, with its "download as PNG" (2x, named file).
+CHART_CONFIG = {
+    "displayModeBar": True,
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "sinn-atlas"},
+}
+
+
 def _chart(fig: go.Figure, title: str = "", height: int = 360) -> None:
     """Show a figure under a bold title, with the shared layout."""
     if title:
@@ -47,7 +55,7 @@ def _chart(fig: go.Figure, title: str = "", height: int = 360) -> None:
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
         legend_title_text="",
     )
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
 
 
 def _ranking(f: Filters) -> None:
