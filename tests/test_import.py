@@ -26,92 +26,53 @@ BASE = {
     "gemeinde": "",
 }
 
+# fmt: off
 CASES = [
     # (row overrides, expected outcome:
     #  ("ok", ags, method, precision) or ("reject", reason))
-    (
-        {"id": "c1", "name": "Koordinaten", **DRESDEN},
-        ("ok", "14612000", "coordinates", "exact"),
-    ),
-    (
-        {
-            "id": "c2",
-            "name": "Vertauscht",
-            "lat": DRESDEN["lon"],
-            "lon": DRESDEN["lat"],
-        },
-        ("ok", "14612000", "coordinates_swapped", "exact"),
-    ),
-    (
-        {"id": "c3", "name": "Komma", "lat": "51,05189", "lon": "13,74183"},
-        ("ok", "14612000", "coordinates", "exact"),
-    ),
-    (
-        {"id": "c4", "name": "Auf Gitterlinie", "lat": "51.05", "lon": "13.75"},
-        ("ok", "14612000", "coordinates", "exact"),
-    ),
-    (
-        {"id": "a1", "name": "Per AGS", "ags": "14511000"},
-        ("ok", "14511000", "ags", "municipality"),
-    ),
-    (
-        {"id": "a2", "name": "Per ARS", "ags": "146120000000"},
-        ("ok", "14612000", "ags", "municipality"),
-    ),
-    (
-        {"id": "p1", "name": "PLZ eindeutig", "plz": "1067"},
-        ("ok", "14612000", "postal_code", "municipality"),
-    ),
-    (
-        {"id": "p2", "name": "PLZ mit Ort", "plz": "01454", "ort": "Wachau"},
-        ("ok", "14625600", "postal_code", "municipality"),
-    ),
-    (
-        {"id": "p3", "name": "PLZ mehrdeutig", "plz": "01454"},
-        ("reject", "ambiguous_postal_code"),
-    ),
-    (
-        {"id": "n1", "name": "Name", "gemeinde": "Görlitz, Stadt"},
-        ("ok", "14626110", "municipality", "municipality"),
-    ),
-    (
-        {"id": "n2", "name": "Name ohne Umlaut", "gemeinde": "GOERLITZ"},
-        ("ok", "14626110", "municipality", "municipality"),
-    ),
-    (
-        {"id": "n3", "name": "Name plain", "gemeinde": "gorlitz"},
-        ("ok", "14626110", "municipality", "municipality"),
-    ),
-    (
-        {"id": "n4", "name": "Doppelname", "gemeinde": "Bernsdorf"},
-        ("reject", "ambiguous_municipality"),
-    ),
+    ({"id": "c1", "name": "Koordinaten", **DRESDEN},
+     ("ok", "14612000", "coordinates", "exact")),
+    ({"id": "c2", "name": "Vertauscht", "lat": DRESDEN["lon"], "lon": DRESDEN["lat"]},
+     ("ok", "14612000", "coordinates_swapped", "exact")),
+    ({"id": "c3", "name": "Komma", "lat": "51,05189", "lon": "13,74183"},
+     ("ok", "14612000", "coordinates", "exact")),
+    ({"id": "c4", "name": "Auf Gitterlinie", "lat": "51.05", "lon": "13.75"},
+     ("ok", "14612000", "coordinates", "exact")),
+    ({"id": "a1", "name": "Per AGS", "ags": "14511000"},
+     ("ok", "14511000", "ags", "municipality")),
+    ({"id": "a2", "name": "Per ARS", "ags": "146120000000"},
+     ("ok", "14612000", "ags", "municipality")),
+    ({"id": "p1", "name": "PLZ eindeutig", "plz": "1067"},
+     ("ok", "14612000", "postal_code", "municipality")),
+    ({"id": "p2", "name": "PLZ mit Ort", "plz": "01454", "ort": "Wachau"},
+     ("ok", "14625600", "postal_code", "municipality")),
+    ({"id": "p3", "name": "PLZ mehrdeutig", "plz": "01454"},
+     ("reject", "ambiguous_postal_code")),
+    ({"id": "n1", "name": "Name", "gemeinde": "Görlitz, Stadt"},
+     ("ok", "14626110", "municipality", "municipality")),
+    ({"id": "n2", "name": "Name ohne Umlaut", "gemeinde": "GOERLITZ"},
+     ("ok", "14626110", "municipality", "municipality")),
+    ({"id": "n3", "name": "Name plain", "gemeinde": "gorlitz"},
+     ("ok", "14626110", "municipality", "municipality")),
+    ({"id": "n4", "name": "Doppelname", "gemeinde": "Bernsdorf"},
+     ("reject", "ambiguous_municipality")),
     ({"id": "r1", "name": "  ", "gemeinde": "Görlitz"}, ("reject", "missing_name")),
     ({"id": "r2", "name": "Nirgends"}, ("reject", "no_location")),
-    (
-        {"id": "r3", "name": "Unbekannter Ort", "gemeinde": "Atlantis"},
-        ("reject", "no_location"),
-    ),
+    ({"id": "r3", "name": "Unbekannter Ort", "gemeinde": "Atlantis"},
+     ("reject", "no_location")),
     ({"id": "r4", "name": "Berlin", **BERLIN}, ("reject", "outside_saxony")),
-    (
-        {"id": "r5", "name": "Berlin AGS", "ags": "11000000"},
-        ("reject", "outside_saxony"),
-    ),
+    ({"id": "r5", "name": "Berlin AGS", "ags": "11000000"},
+     ("reject", "outside_saxony")),
     ({"id": "r6", "name": "Berlin PLZ", "plz": "10178"}, ("reject", "outside_saxony")),
-    (
-        {"id": "r7", "name": "Kaputt", "lat": "abc", "lon": "13.7"},
-        ("reject", "unparseable_value"),
-    ),
-    (
-        {"id": "r8", "name": "Unendlich", "lat": "inf", "lon": "13.7"},
-        ("reject", "unparseable_value"),
-    ),
+    ({"id": "r7", "name": "Kaputt", "lat": "abc", "lon": "13.7"},
+     ("reject", "unparseable_value")),
+    ({"id": "r8", "name": "Unendlich", "lat": "inf", "lon": "13.7"},
+     ("reject", "unparseable_value")),
     ({"id": "c1", "name": "Doppelte ID", **DRESDEN}, ("reject", "duplicate_id")),
-    (
-        {"id": "f1", "name": "Fallback auf AGS", **BERLIN, "ags": "14612000"},
-        ("ok", "14612000", "ags", "municipality"),
-    ),
+    ({"id": "f1", "name": "Fallback auf AGS", **BERLIN, "ags": "14612000"},
+     ("ok", "14612000", "ags", "municipality")),
 ]
+# fmt: on
 
 
 @pytest.fixture(scope="module")
