@@ -38,6 +38,7 @@ from sinn.db import connect
 ROOT = Path(__file__).resolve().parent.parent
 
 BBOX = (11.87, 50.17, 15.04, 51.69)  # Saxony, lon/lat
+AMOUNT_HEADER = "Gesamtbetrag der förderfähigen Ausgaben des Vorhabens"
 
 
 def synthetic_rows(n: int, seed: int = 1) -> pa.Table:
@@ -125,9 +126,7 @@ def synthetic_operations(n: int, seed: int = 3) -> tuple[pa.Table, pa.Table]:
             pa.table(
                 {
                     **{k: v[half] for k, v in columns.items()},
-                    "Gesamtbetrag der förderfähigen Ausgaben des Vorhabens": amount.astype(
-                        str
-                    ),
+                    AMOUNT_HEADER: amount.astype(str),
                 }
             )
         )
@@ -135,7 +134,7 @@ def synthetic_operations(n: int, seed: int = 3) -> tuple[pa.Table, pa.Table]:
 
 
 def run_build(db: Path, **inputs: list[Path]) -> tuple[float, dict, int]:
-    """Run the build in a child process; return wall time, its summary and peak RSS bytes."""
+    """Run the build in a child process; return wall time, summary, peak RSS bytes."""
     code = (
         "import json, resource, sys; from pathlib import Path; "
         "from etl.build import build; "

@@ -57,7 +57,8 @@ class RunSummary:
         """A human-readable summary for the CLI."""
         lines = [
             f"Build {self.status}: {self.db_path} in {self.duration_s:.2f} s",
-            f"  reference: {self.districts} districts, {self.municipalities} municipalities "
+            f"  reference: {self.districts} districts, "
+            f"{self.municipalities} municipalities "
             f"({self.boundary_file})",
         ]
         lines += [
@@ -70,7 +71,8 @@ class RunSummary:
         lines += [f"  note: {note}" for note in self.notes]
         accepted = ", ".join(f"{v} {k}" for k, v in self.accepted.items())
         lines.append(
-            f"  rows read {self.rows_read}; accepted {accepted}; rejected {self.rejected}"
+            f"  rows read {self.rows_read}; accepted {accepted}; "
+            f"rejected {self.rejected}"
         )
         lines += [
             f"    rejected {r}: {n}" for r, n in sorted(self.rejected_by_reason.items())
@@ -166,7 +168,8 @@ def _previous_runs(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
         return  # an unreadable previous file is replaced; its history is lost
     with old:
         if old.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'etl_runs'"
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_name = 'etl_runs'"
         ).fetchone()[0]:
             frame = old.execute("SELECT * FROM etl_runs").df()
             con.register("old_runs", frame)
@@ -180,13 +183,21 @@ def _record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
     con.execute(
         "INSERT INTO etl_runs VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            s["run_id"], s["started_at"], s["duration_s"], "published", s["demo"],
-            json.dumps(s["inputs"]), s["rows_read"], json.dumps(s["accepted"]),
-            s["rejected"], json.dumps(s["rejected_by_reason"]),
-            json.dumps(s["unmatched_keys"]), s["boundary_file"],
+            s["run_id"],
+            s["started_at"],
+            s["duration_s"],
+            "published",
+            s["demo"],
+            json.dumps(s["inputs"]),
+            s["rows_read"],
+            json.dumps(s["accepted"]),
+            s["rejected"],
+            json.dumps(s["rejected_by_reason"]),
+            json.dumps(s["unmatched_keys"]),
+            s["boundary_file"],
             json.dumps(s["sources"]),
         ],
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -293,7 +304,8 @@ def _import(
         or staged_rows != sum(summary.accepted.values()) + summary.rejected
     ):
         raise checks.CheckFailed(
-            f"rows in ({summary.rows_read}) != accepted ({sum(summary.accepted.values())}) "
+            f"rows in ({summary.rows_read}) != "
+            f"accepted ({sum(summary.accepted.values())}) "
             f"+ rejected ({summary.rejected})"
         )
     _refuse_empty(staged, con, options.allow_empty)
@@ -335,7 +347,7 @@ def build(
     fund: str | None = None,
     options: ImportOptions | None = None,
 ) -> RunSummary:
-    """Build and publish the database; on any failure the previous file stays as it was."""
+    """Build and publish the database; on failure the previous file stays as it was."""
     db_path = Path(db_path or config.db_path())
     raw = Path(raw or config.raw_dir())
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -353,7 +365,7 @@ def build(
         publish.remove_stale_temp(rejects_csv)
         tmp, tmp_rejects = publish.temp_path(db_path), publish.temp_path(rejects_csv)
         try:
-            # Work in memory (no WAL, no index upkeep) and write the file once at the end.
+            # Work in memory (no WAL, no index upkeep); write the file once at the end.
             con = connect()
             with con:
                 # Bounded memory: DuckDB spills to the work folder beyond the limit.

@@ -49,7 +49,8 @@ def _relationship(
 ) -> tuple[str, str, list]:
     return (
         f"relationship {table}.{column} -> {parent}.{key}",
-        f"SELECT count(*) FROM {table} WHERE {column} NOT IN (SELECT {key} FROM {parent})",
+        f"SELECT count(*) FROM {table} "
+        f"WHERE {column} NOT IN (SELECT {key} FROM {parent})",
         [],
     )
 
@@ -99,7 +100,8 @@ def declared_checks() -> list[tuple[str, str, list]]:
         ),
         (
             "municipality_stats covers every municipality",
-            "SELECT (SELECT count(*) FROM municipalities) - count(*) FROM municipality_stats",
+            "SELECT (SELECT count(*) FROM municipalities) - count(*) "
+            "FROM municipality_stats",
             [],
         ),
     ]
@@ -157,7 +159,7 @@ def operation_checks() -> list[tuple[str, str, list]]:
 
 
 def run_checks(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Run every check; raise :class:`CheckFailed` listing the failures, else return names."""
+    """Run every check; raise :class:`CheckFailed` on failures, else return names."""
     failures, passed = [], []
     for name, sql, params in declared_checks():
         violations = con.execute(sql, params).fetchone()[0]

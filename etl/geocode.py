@@ -41,7 +41,7 @@ _CELL_DEG = 0.05
 
 
 def prepare_lookup(con: duckdb.DuckDBPyConnection) -> None:
-    """Create lookup tables: municipality polygons in lon/lat (grid pieces) and name keys."""
+    """Create lookups: municipality polygons in lon/lat (grid pieces) and name keys."""
     rows = con.execute(
         "SELECT ags, ST_AsWKB(ST_Transform(geom, 'EPSG:25833', 'EPSG:4326', "
         f"always_xy := true)) FROM {REFERENCE['municipalities']} ORDER BY ags"
@@ -87,7 +87,8 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
 
         CREATE OR REPLACE TEMP TABLE {step["hit_direct"]} AS
         SELECT o.rid, min(m.ags) AS ags
-        FROM {step["ok"]} o JOIN {PIECES} m ON ST_Intersects(m.g, ST_Point(o.c_lon, o.c_lat))
+        FROM {step["ok"]} o
+        JOIN {PIECES} m ON ST_Intersects(m.g, ST_Point(o.c_lon, o.c_lat))
         WHERE o.c_lon {lon_box} AND o.c_lat {lat_box}
         GROUP BY o.rid;
 
@@ -107,7 +108,8 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
                sinn_key(coalesce(o.city, o.municipality)) IN
                    (sinn_key(pc.place), sinn_key(pc.municipality))
                OR sinn_key_plain(coalesce(o.city, o.municipality)) IN
-                   (sinn_key_plain(pc.place), sinn_key_plain(pc.municipality)) AS matches
+                   (sinn_key_plain(pc.place), sinn_key_plain(pc.municipality))
+               AS matches
         FROM {step["ok"]} o
         JOIN {ref["postal_codes"]} pc ON pc.postal_code = sinn_plz(o.postal_code)
         WHERE pc.ags IN (SELECT ags FROM {ref["municipalities"]});
@@ -126,7 +128,8 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
             JOIN {NAME_KEYS} k ON k.k1 = sinn_key(coalesce(o.municipality, o.city))
             UNION
             SELECT o.rid, k.ags, k.district_ars, o.district FROM {step["ok"]} o
-            JOIN {NAME_KEYS} k ON k.k2 = sinn_key_plain(coalesce(o.municipality, o.city))
+            JOIN {NAME_KEYS} k
+                ON k.k2 = sinn_key_plain(coalesce(o.municipality, o.city))
         ), flagged AS (
             SELECT c.rid, c.ags, d.k IS NOT NULL AS in_district
             FROM cand c LEFT JOIN {DISTRICT_KEYS} d
@@ -167,16 +170,21 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
                 ELSE 'no_location' END AS fail_reason,
             concat_ws('; ',
                 CASE WHEN o.c_lon IS NOT NULL
-                     THEN 'coordinates ' || o.c_lat || ', ' || o.c_lon || ' not in Saxony' END,
-                CASE WHEN sinn_given(o.ags) THEN 'AGS ' || left(o.ags, 20) || ' unknown' END,
+                     THEN 'coordinates ' || o.c_lat || ', ' || o.c_lon
+                          || ' not in Saxony' END,
+                CASE WHEN sinn_given(o.ags)
+                     THEN 'AGS ' || left(o.ags, 20) || ' unknown' END,
                 CASE WHEN p.n > 1 AND p.ags IS NULL
                      THEN 'postal code ' || left(o.postal_code, 10) || ' spans ' || p.n
                           || ' municipalities and the place does not decide' END,
                 CASE WHEN sinn_given(o.postal_code) AND p.n IS NULL
-                     THEN 'postal code ' || left(o.postal_code, 10) || ' not in Saxony' END,
-                CASE WHEN n.n > 1 THEN 'municipality name matches ' || n.n || ' municipalities'
+                     THEN 'postal code ' || left(o.postal_code, 10)
+                          || ' not in Saxony' END,
+                CASE WHEN n.n > 1
+                     THEN 'municipality name matches ' || n.n || ' municipalities'
                      WHEN sinn_given(coalesce(o.municipality, o.city)) AND n.n IS NULL
-                     THEN 'place ' || left(coalesce(o.municipality, o.city), 60) || ' unknown'
+                     THEN 'place ' || left(coalesce(o.municipality, o.city), 60)
+                          || ' unknown'
                      END,
                 CASE WHEN NOT (sinn_given(o.ags) OR sinn_given(o.postal_code)
                      OR sinn_given(o.city) OR sinn_given(o.municipality)

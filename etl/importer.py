@@ -31,9 +31,10 @@ _MAX_NAME, _MAX_TEXT = 500, 20_000
 
 # Values parsed once per row (p_*), shared by the checks and the output.
 _PARSED = {
-    "p_lat": "sinn_coord(lat)", "p_lon": "sinn_coord(lon)",
+    "p_lat": "sinn_coord(lat)",
+    "p_lon": "sinn_coord(lon)",
     "p_public": "sinn_public(public, public_if_empty)",
-}  # fmt: skip
+}
 _KIND_PARSED = {
     "initiative": {
         "p_year": "sinn_year(start_year)",
@@ -48,28 +49,43 @@ _COMMON_PROBLEMS = (
     ("lat/lon: only one given", "sinn_given(lat) <> sinn_given(lon)"),
     ("lat/lon: out of range", "abs(p_lat) > 180 OR abs(p_lon) > 180"),
     (f"name: longer than {_MAX_NAME} characters", f"length(name) > {_MAX_NAME}"),
-    ("text: value too long",
-     f"length(description) > {_MAX_TEXT} OR length(street) > {_MAX_NAME} "
-     f"OR length(city) > {_MAX_NAME} OR length(municipality) > {_MAX_NAME} "
-     "OR length(url) > 2000 OR length(id) > 200"),
-    ("public: not a yes/no value (ja/nein, yes/no, true/false, 1/0, x, "
-     "öffentlich/intern)", "p_public IS NULL"),
-)  # fmt: skip
+    (
+        "text: value too long",
+        f"length(description) > {_MAX_TEXT} OR length(street) > {_MAX_NAME} "
+        f"OR length(city) > {_MAX_NAME} OR length(municipality) > {_MAX_NAME} "
+        "OR length(url) > 2000 OR length(id) > 200",
+    ),
+    (
+        "public: not a yes/no value (ja/nein, yes/no, true/false, 1/0, x, "
+        "öffentlich/intern)",
+        "p_public IS NULL",
+    ),
+)
 _KIND_PROBLEMS = {
     "initiative": (
-        ("start_year: not a year",
-         "sinn_given(start_year) AND coalesce(p_year NOT BETWEEN 1900 AND 2100, TRUE)"),
-        ("funding_eur: not an amount",
-         "sinn_given(funding_eur) AND (NOT isfinite(coalesce(p_amount, 'nan')) "
-         "OR p_amount < 0)"),
+        (
+            "start_year: not a year",
+            "sinn_given(start_year) "
+            "AND coalesce(p_year NOT BETWEEN 1900 AND 2100, TRUE)",
+        ),
+        (
+            "funding_eur: not an amount",
+            "sinn_given(funding_eur) AND (NOT isfinite(coalesce(p_amount, 'nan')) "
+            "OR p_amount < 0)",
+        ),
     ),
     "event": (
-        ("date: not a date",
-         "sinn_given(date) AND coalesce(year(p_date) NOT BETWEEN 1900 AND 2100, TRUE)"),
-        ("participants: not a whole number",
-         "sinn_given(participants) AND p_participants IS NULL"),
+        (
+            "date: not a date",
+            "sinn_given(date) "
+            "AND coalesce(year(p_date) NOT BETWEEN 1900 AND 2100, TRUE)",
+        ),
+        (
+            "participants: not a whole number",
+            "sinn_given(participants) AND p_participants IS NULL",
+        ),
     ),
-}  # fmt: skip
+}
 # Output columns of the accepted rows: v = validated, l = located, s = staged.
 _LOCATION_OUT = """
     sinn_text(s.street) AS street, sinn_text(s.postal_code) AS postal_code,
@@ -78,10 +94,12 @@ _LOCATION_OUT = """
     CASE WHEN l.p_lon IS NULL THEN m.centroid_x ELSE ST_X(l.pt) END AS x,
     CASE WHEN l.p_lon IS NULL THEN m.centroid_y ELSE ST_Y(l.pt) END AS y,
     l.method AS geocode_method,
-    CASE WHEN l.p_lon IS NULL THEN 'municipality' ELSE 'exact' END AS location_precision,
+    CASE WHEN l.p_lon IS NULL THEN 'municipality' ELSE 'exact' END
+        AS location_precision,
     l.method = 'coordinates_swapped' AS coords_repaired,
     sinn_url(s.url) AS url, sinn_text(s.description) AS description,
-    sinn_text(s.contact_name) AS contact_name, sinn_text(s.contact_email) AS contact_email,
+    sinn_text(s.contact_name) AS contact_name,
+    sinn_text(s.contact_email) AS contact_email,
     sinn_text(s.contact_phone) AS contact_phone, v.p_public AS public,
     s.extra, s.is_demo, s.source_file, s.source_row
 """
@@ -105,8 +123,10 @@ _KIND_PARSED_RAW = {
     "event": ("date", "participants"),
 }
 _VOCAB_JOINS = {
-    "initiative": "LEFT JOIN vocab vs ON vs.domain = 'stage' AND vs.key = lower(trim(s.stage))",
-    "event": "LEFT JOIN vocab ve ON ve.domain = 'type' AND ve.key = lower(trim(s.type))",
+    "initiative": "LEFT JOIN vocab vs "
+    "ON vs.domain = 'stage' AND vs.key = lower(trim(s.stage))",
+    "event": "LEFT JOIN vocab ve "
+    "ON ve.domain = 'type' AND ve.key = lower(trim(s.type))",
 }
 #: Row ids are unique over the run: file order * _RID_BASE + row number.
 _RID_BASE = 10_000_000_000
@@ -293,7 +313,8 @@ def _validate(con: duckdb.DuckDBPyConnection, kind: str, target: str) -> None:
             SELECT rid, {", ".join(parsed)}, ags, postal_code, city, municipality,
                 district, sinn_text(name) AS c_name,
                 coalesce(sinn_text(id),
-                         regexp_replace(source_file, '\\.[^.]*$', '') || '-' || source_row)
+                         regexp_replace(source_file, '\\.[^.]*$', '')
+                         || '-' || source_row)
                     AS c_id,
                 {any_problem} AS bad,
                 CASE WHEN {any_problem} THEN concat_ws('; ', {messages}) END AS problems
@@ -311,7 +332,8 @@ def _validate(con: duckdb.DuckDBPyConnection, kind: str, target: str) -> None:
                  WHEN id_rank > 1 THEN 'duplicate_id' END AS reason,
             CASE WHEN c_name IS NULL THEN 'name is empty'
                  WHEN bad THEN problems
-                 WHEN id_rank > 1 THEN 'id ' || left(c_id, 60) || ' already imported' END
+                 WHEN id_rank > 1
+                 THEN 'id ' || left(c_id, 60) || ' already imported' END
                 AS detail
         FROM ranked
         """
@@ -327,7 +349,8 @@ def _accept(
         INSERT INTO {KINDS[kind]} BY NAME
         SELECT {_SPECIFIC_OUT[kind]} {_LOCATION_OUT}
         FROM {validated} v
-        JOIN (SELECT *, CASE WHEN p_lon IS NOT NULL THEN ST_Transform(ST_Point(p_lon, p_lat),
+        JOIN (SELECT *, CASE WHEN p_lon IS NOT NULL
+                THEN ST_Transform(ST_Point(p_lon, p_lat),
                 'EPSG:4326', 'EPSG:25833', always_xy := true) END AS pt
               FROM {located} WHERE l_ags IS NOT NULL) l USING (rid)
         JOIN {staged_relation(kind)} s USING (rid)
@@ -345,7 +368,7 @@ def _reject(
     validated: str,
     located: str,
 ) -> int:
-    """Insert one file's failed rows into ``rejects`` with the row as read; count them."""
+    """Insert one file's failed rows into ``rejects`` as read; return their count."""
     src = _source(con, result.table)
     raw_sql, raw_keys = _json_of(src.refs, src.headers)
     return con.execute(

@@ -26,14 +26,24 @@ __all__ = [
     "store_rejects",
 ]
 
-SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx",
-            ".json": "json", ".geojson": "geojson"}  # fmt: skip
+SUFFIXES = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".json": "json",
+    ".geojson": "geojson",
+}
 # Leading bytes of formats that are never a CSV/JSON (a PNG renamed to .csv, ...).
 _BINARY_MAGIC = {
-    b"\x89PNG": "PNG image", b"\xff\xd8\xff": "JPEG image", b"GIF8": "GIF image",
-    b"%PDF": "PDF document", b"PK\x03\x04": "ZIP archive (e.g. XLSX)",
-    b"\xd0\xcf\x11\xe0": "legacy Office file (XLS/DOC)", b"\x1f\x8b": "gzip archive",
-}  # fmt: skip
+    b"\x89PNG": "PNG image",
+    b"\xff\xd8\xff": "JPEG image",
+    b"GIF8": "GIF image",
+    b"%PDF": "PDF document",
+    b"PK\x03\x04": "ZIP archive (e.g. XLSX)",
+    b"\xd0\xcf\x11\xe0": "legacy Office file (XLS/DOC)",
+    b"\x1f\x8b": "gzip archive",
+}
 
 
 def detect_format(path: Path) -> str:

@@ -25,7 +25,8 @@ CREATE OR REPLACE TEMP MACRO sinn_date(s) AS coalesce(
     CAST(try_strptime(left(trim(s), 19), '%Y-%m-%d %H:%M:%S') AS DATE),
     sinn_excel_date(s));
 CREATE OR REPLACE TEMP MACRO sinn_year(s) AS CASE
-    WHEN regexp_full_match(trim(s), '\d{4}(\.0+)?') THEN CAST(left(trim(s), 4) AS INTEGER)
+    WHEN regexp_full_match(trim(s), '\d{4}(\.0+)?')
+        THEN CAST(left(trim(s), 4) AS INTEGER)
     ELSE year(sinn_date(s)) END;
 CREATE OR REPLACE TEMP MACRO sinn_int(s) AS CASE
     WHEN regexp_full_match(trim(s), '\d{1,9}(\.0+)?')

@@ -117,7 +117,7 @@ def programme_from_name(name: str, fund: str) -> str | None:
 
 
 def as_of_from_name(name: str) -> date | None:
-    """Date of the list from the file name (``2016-06-30_...``, ``Stand_30.06.2016``)."""
+    """List date from the file name (``2016-06-30_...``, ``Stand_30.06.2016``)."""
     iso = re.search(r"(20\d\d)-(\d\d)-(\d\d)", name)
     german = re.search(r"(\d\d)\.(\d\d)\.(20\d\d)", name)
     if iso:
@@ -362,7 +362,8 @@ clean AS (
 ), d AS (
     SELECT c.*, dk.ars AS d_ars,
         coalesce(op_k1(c.district_raw) IN (SELECT unnest($state)),
-                 c.district_raw IS NULL AND op_k1(c.place_raw) IN (SELECT unnest($state)))
+                 c.district_raw IS NULL
+                 AND op_k1(c.place_raw) IN (SELECT unnest($state)))
             AS is_state
     FROM clean c LEFT JOIN op_districts dk ON dk.k = op_k1(c.district_raw)
 ), q AS (
@@ -438,20 +439,24 @@ WITH v AS (
                             coalesce(CAST(c_start AS VARCHAR), chr(30)),
                             coalesce(CAST(c_end AS VARCHAR), chr(30)), p_amount,
                             coalesce(CAST(c_rate AS VARCHAR), chr(30)),
-                            coalesce(place_raw, chr(30)), coalesce(district_raw, chr(30)),
-                            coalesce(c_category, chr(30)), coalesce(c_guideline, chr(30)),
+                            coalesce(place_raw, chr(30)),
+                            coalesce(district_raw, chr(30)),
+                            coalesce(c_category, chr(30)),
+                            coalesce(c_guideline, chr(30)),
                             coalesce(c_item, chr(30)))) AS h
     FROM p
 )
 SELECT file_order, row_number, source_file, h AS operation_id,
     c_name AS name, c_beneficiary AS beneficiary, c_summary AS summary,
-    c_start AS start_date, c_end AS end_date, p_amount AS eligible_eur, c_rate AS eu_rate,
+    c_start AS start_date, c_end AS end_date, p_amount AS eligible_eur,
+    c_rate AS eu_rate,
     c_category AS category, c_guideline AS guideline, c_item AS item, fund, place_raw,
     district_raw, ags, district_ars, precision AS location_precision,
     CASE WHEN p_amount IS NULL THEN 'unparseable_value'
          WHEN precision IS NULL THEN 'no_location' END AS reason,
     CASE
-        WHEN p_amount IS NULL AND NOT sinn_given(eligible_eur) THEN 'eligible_eur: empty'
+        WHEN p_amount IS NULL AND NOT sinn_given(eligible_eur)
+            THEN 'eligible_eur: empty'
         WHEN p_amount IS NULL THEN 'eligible_eur: ' || left(eligible_eur, 60)
             || ' is not an amount in ' || CASE notation WHEN 'de' THEN 'German'
             ELSE 'English' END || ' notation'
@@ -502,7 +507,8 @@ def _write(con: duckdb.DuckDBPyConnection, staged: list[_Staged]) -> None:
     )
     con.execute(
         "CREATE OR REPLACE TEMP VIEW op_rows AS SELECT f.source_file, f.fund, "
-        f"f.notation, f.rate_scale, s.* FROM ({views}) s JOIN op_files f USING (file_order)"
+        f"f.notation, f.rate_scale, s.* FROM ({views}) s "
+        "JOIN op_files f USING (file_order)"
     )
     con.execute(_LOCATE, {"state": list(STATE_NAMES)})
     # The patterns are our constants: literal, so DuckDB compiles each regex once.
@@ -528,7 +534,7 @@ def import_operations(
     fund: str | None,
     workdir: Path,
 ) -> OperationsReport:
-    """Import every list in ``paths``; fill ``operations``, ``operation_sources``, rejects."""
+    """Import every list in ``paths``; fill operations, operation_sources, rejects."""
     if fund is not None and normalise_fund(fund) is None:
         raise ingest.InputError(f"--fund {fund!r}: use ESF, ERDF or 'ESF Plus'")
     report = OperationsReport()

@@ -1,4 +1,4 @@
-"""``python -m etl inspect FILE``: how a file would import, without building anything."""
+"""``python -m etl inspect FILE``: how a file would import, without building it."""
 
 from __future__ import annotations
 
@@ -82,7 +82,8 @@ def inspect_file(
         lines.append(
             f"visibility: column {result.visibility!r}"
             if result.visibility
-            else f"visibility: no visibility column: {result.rows} rows treated as public"
+            else f"visibility: no visibility column: {result.rows} rows "
+            "treated as public"
         )
         preview = importer.preview(con, result, PREVIEW_ROWS)
     lines.append(f"geocoding, first {len(preview)} rows:")

@@ -33,8 +33,9 @@ LOCATION_ALIASES: dict[str, tuple[str, ...]] = {
 }
 #: Visibility: a row is public unless this column says otherwise (see sinn_public).
 VISIBILITY_ALIASES: dict[str, tuple[str, ...]] = {
-    "public": ("public", "öffentlich", "is_public", "öffentlich?", "öffentlich (ja/nein)",
-               "public (yes/no)", "öffentlich sichtbar", "sichtbarkeit", "sichtbar",
+    "public": ("public", "öffentlich", "is_public", "öffentlich?",
+               "öffentlich (ja/nein)", "public (yes/no)", "öffentlich sichtbar",
+               "sichtbarkeit", "sichtbar",
                "veröffentlichen", "veröffentlicht", "veröffentlichung", "visibility",
                "visible", "published", "publish", "freigabe", "freigegeben",
                "auf karte anzeigen", "online anzeigen"),
@@ -218,9 +219,14 @@ OPERATION_FUNDS = ("ESF", "ERDF", "ESF Plus")
 OPERATION_PRECISIONS = ("municipality", "district", "state")
 
 REJECT_REASONS = (
-    "missing_name", "no_location", "outside_saxony", "ambiguous_postal_code",
-    "ambiguous_municipality", "duplicate_id", "unparseable_value",
-)  # fmt: skip
+    "missing_name",
+    "no_location",
+    "outside_saxony",
+    "ambiguous_postal_code",
+    "ambiguous_municipality",
+    "duplicate_id",
+    "unparseable_value",
+)
 GEOCODE_METHODS = (
     "coordinates",
     "coordinates_swapped",
@@ -232,39 +238,71 @@ PRECISIONS = ("exact", "municipality")
 
 # Raw spelling (normalised) -> controlled term; anything else maps to the fallback.
 THEME_SYNONYMS: dict[str, str] = {
-    "gesundheit": "Gesundheit", "health": "Gesundheit",
-    "pflege": "Pflege", "care": "Pflege",
-    "bildung": "Bildung", "education": "Bildung",
-    "inklusion": "Inklusion", "inclusion": "Inklusion",
-    "familie": "Familie", "family": "Familie",
-    "migration & integration": "Migration & Integration", "migration": "Migration & Integration",
-    "integration": "Migration & Integration", "migration und integration": "Migration & Integration",
-    "teilhabe & demokratie": "Teilhabe & Demokratie", "teilhabe": "Teilhabe & Demokratie",
-    "demokratie": "Teilhabe & Demokratie", "participation": "Teilhabe & Demokratie",
-    "democracy": "Teilhabe & Demokratie", "teilhabe und demokratie": "Teilhabe & Demokratie",
-    "wohnen": "Wohnen", "housing": "Wohnen",
-    "alter": "Alter", "ageing": "Alter", "aging": "Alter", "senioren": "Alter",
-    "arbeit": "Arbeit", "work": "Arbeit", "employment": "Arbeit",
-    "katastrophenschutz": "Katastrophenschutz", "civil protection": "Katastrophenschutz",
+    "gesundheit": "Gesundheit",
+    "health": "Gesundheit",
+    "pflege": "Pflege",
+    "care": "Pflege",
+    "bildung": "Bildung",
+    "education": "Bildung",
+    "inklusion": "Inklusion",
+    "inclusion": "Inklusion",
+    "familie": "Familie",
+    "family": "Familie",
+    "migration & integration": "Migration & Integration",
+    "migration": "Migration & Integration",
+    "integration": "Migration & Integration",
+    "migration und integration": "Migration & Integration",
+    "teilhabe & demokratie": "Teilhabe & Demokratie",
+    "teilhabe": "Teilhabe & Demokratie",
+    "demokratie": "Teilhabe & Demokratie",
+    "participation": "Teilhabe & Demokratie",
+    "democracy": "Teilhabe & Demokratie",
+    "teilhabe und demokratie": "Teilhabe & Demokratie",
+    "wohnen": "Wohnen",
+    "housing": "Wohnen",
+    "alter": "Alter",
+    "ageing": "Alter",
+    "aging": "Alter",
+    "senioren": "Alter",
+    "arbeit": "Arbeit",
+    "work": "Arbeit",
+    "employment": "Arbeit",
+    "katastrophenschutz": "Katastrophenschutz",
+    "civil protection": "Katastrophenschutz",
     "disaster relief": "Katastrophenschutz",
-}  # fmt: skip
+}
 PARTNER_SYNONYMS: dict[str, str] = {
-    "caritas": "Caritas", "caritas dresden-meissen": "Caritas",
+    "caritas": "Caritas",
+    "caritas dresden-meissen": "Caritas",
     "caritasverband dresden-meissen": "Caritas",
-    "drk": "DRK", "drk sachsen": "DRK", "deutsches rotes kreuz": "DRK",
-    "impact hub dresden": "Impact Hub Dresden", "impact hub leipzig": "Impact Hub Leipzig",
-    "parikom": "parikom", "startnext": "Startnext",
-}  # fmt: skip
+    "drk": "DRK",
+    "drk sachsen": "DRK",
+    "deutsches rotes kreuz": "DRK",
+    "impact hub dresden": "Impact Hub Dresden",
+    "impact hub leipzig": "Impact Hub Leipzig",
+    "parikom": "parikom",
+    "startnext": "Startnext",
+}
 EVENT_TYPE_SYNONYMS: dict[str, str] = {
     **{t.lower(): t for t in EVENT_TYPES},
-    "study trip": "Bildungsreise", "networking": "Netzwerktreffen",
-    "networking event": "Netzwerktreffen", "conference": "Konferenz",
-}  # fmt: skip
+    "study trip": "Bildungsreise",
+    "networking": "Netzwerktreffen",
+    "networking event": "Netzwerktreffen",
+    "conference": "Konferenz",
+}
 STAGE_SYNONYMS: dict[str, str] = {
-    "idee": "Idee", "idea": "Idee", "aufbau": "Aufbau", "gründung": "Aufbau",
-    "start-up": "Aufbau", "startup": "Aufbau", "wachstum": "Wachstum", "growth": "Wachstum",
-    "verstetigung": "Verstetigung", "etabliert": "Verstetigung", "established": "Verstetigung",
-}  # fmt: skip
+    "idee": "Idee",
+    "idea": "Idee",
+    "aufbau": "Aufbau",
+    "gründung": "Aufbau",
+    "start-up": "Aufbau",
+    "startup": "Aufbau",
+    "wachstum": "Wachstum",
+    "growth": "Wachstum",
+    "verstetigung": "Verstetigung",
+    "etabliert": "Verstetigung",
+    "established": "Verstetigung",
+}
 
 
 _PREFIX = re.compile(r"^(?:\d+(?:\.\d+)*[.):]?\s+|\d+[.):]\s*|[a-z][.)]\s+)+")

@@ -92,5 +92,5 @@ def max_cells() -> int:
 
 
 def repair_encoding() -> bool:
-    """Decode stray-encoding rows instead of rejecting them (``SINN_REPAIR_ENCODING=1``)."""
+    """Decode stray-encoding rows, not reject them (``SINN_REPAIR_ENCODING=1``)."""
     return os.environ.get("SINN_REPAIR_ENCODING", "").lower() in {"1", "true", "yes"}

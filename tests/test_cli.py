@@ -69,8 +69,14 @@ def test_fetch_rejects_corrupt_mirror(tmp_path):
 
 
 def test_cli_fetch_offline_exit_code(tmp_path):
-    result = run_cli("fetch", "--raw", str(tmp_path / "raw"), "--mirror", str(tmp_path / "x"),
-                     env={"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"})  # fmt: skip
+    result = run_cli(
+        "fetch",
+        "--raw",
+        str(tmp_path / "raw"),
+        "--mirror",
+        str(tmp_path / "x"),
+        env={"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"},
+    )
     assert result.returncode == 2
     assert "could not be downloaded from https://daten.gdz.bkg.bund.de" in result.stderr
 
@@ -105,8 +111,13 @@ def test_cli_build_demo_and_summary(tmp_path):
 
 
 def test_cli_missing_input(tmp_path):
-    result = run_cli("build", "--initiatives", str(tmp_path / "nope.csv"),
-                     "--db", str(tmp_path / "x.duckdb"))  # fmt: skip
+    result = run_cli(
+        "build",
+        "--initiatives",
+        str(tmp_path / "nope.csv"),
+        "--db",
+        str(tmp_path / "x.duckdb"),
+    )
     assert result.returncode == 2
     assert "input file not found" in result.stderr
     assert not Path(tmp_path / "x.duckdb").exists()

@@ -15,12 +15,23 @@ from tests.etl_helpers import reference_raw, write_csv
 # Dresden Frauenkirche; Berlin Alexanderplatz; Chemnitz AGS.
 DRESDEN = {"lat": "51.05189", "lon": "13.74183"}
 BERLIN = {"lat": "52.52194", "lon": "13.41321"}
-BASE = {"id": "", "name": "", "lat": "", "lon": "", "ags": "", "plz": "", "ort": "",
-        "gemeinde": ""}  # fmt: skip
+BASE = {
+    "id": "",
+    "name": "",
+    "lat": "",
+    "lon": "",
+    "ags": "",
+    "plz": "",
+    "ort": "",
+    "gemeinde": "",
+}
 
+# fmt: off
 CASES = [
-    # (row overrides, expected outcome: ("ok", ags, method, precision) or ("reject", reason))
-    ({"id": "c1", "name": "Koordinaten", **DRESDEN}, ("ok", "14612000", "coordinates", "exact")),
+    # (row overrides, expected outcome:
+    #  ("ok", ags, method, precision) or ("reject", reason))
+    ({"id": "c1", "name": "Koordinaten", **DRESDEN},
+     ("ok", "14612000", "coordinates", "exact")),
     ({"id": "c2", "name": "Vertauscht", "lat": DRESDEN["lon"], "lon": DRESDEN["lat"]},
      ("ok", "14612000", "coordinates_swapped", "exact")),
     ({"id": "c3", "name": "Komma", "lat": "51,05189", "lon": "13,74183"},
@@ -35,7 +46,8 @@ CASES = [
      ("ok", "14612000", "postal_code", "municipality")),
     ({"id": "p2", "name": "PLZ mit Ort", "plz": "01454", "ort": "Wachau"},
      ("ok", "14625600", "postal_code", "municipality")),
-    ({"id": "p3", "name": "PLZ mehrdeutig", "plz": "01454"}, ("reject", "ambiguous_postal_code")),
+    ({"id": "p3", "name": "PLZ mehrdeutig", "plz": "01454"},
+     ("reject", "ambiguous_postal_code")),
     ({"id": "n1", "name": "Name", "gemeinde": "Görlitz, Stadt"},
      ("ok", "14626110", "municipality", "municipality")),
     ({"id": "n2", "name": "Name ohne Umlaut", "gemeinde": "GOERLITZ"},
@@ -46,17 +58,21 @@ CASES = [
      ("reject", "ambiguous_municipality")),
     ({"id": "r1", "name": "  ", "gemeinde": "Görlitz"}, ("reject", "missing_name")),
     ({"id": "r2", "name": "Nirgends"}, ("reject", "no_location")),
-    ({"id": "r3", "name": "Unbekannter Ort", "gemeinde": "Atlantis"}, ("reject", "no_location")),
+    ({"id": "r3", "name": "Unbekannter Ort", "gemeinde": "Atlantis"},
+     ("reject", "no_location")),
     ({"id": "r4", "name": "Berlin", **BERLIN}, ("reject", "outside_saxony")),
-    ({"id": "r5", "name": "Berlin AGS", "ags": "11000000"}, ("reject", "outside_saxony")),
+    ({"id": "r5", "name": "Berlin AGS", "ags": "11000000"},
+     ("reject", "outside_saxony")),
     ({"id": "r6", "name": "Berlin PLZ", "plz": "10178"}, ("reject", "outside_saxony")),
-    ({"id": "r7", "name": "Kaputt", "lat": "abc", "lon": "13.7"}, ("reject", "unparseable_value")),
+    ({"id": "r7", "name": "Kaputt", "lat": "abc", "lon": "13.7"},
+     ("reject", "unparseable_value")),
     ({"id": "r8", "name": "Unendlich", "lat": "inf", "lon": "13.7"},
      ("reject", "unparseable_value")),
     ({"id": "c1", "name": "Doppelte ID", **DRESDEN}, ("reject", "duplicate_id")),
     ({"id": "f1", "name": "Fallback auf AGS", **BERLIN, "ags": "14612000"},
      ("ok", "14612000", "ags", "municipality")),
-]  # fmt: skip
+]
+# fmt: on
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +92,8 @@ def test_cascade_case(cascade_db, row_number):
     con, _ = cascade_db
     expected = CASES[row_number - 1][1]
     accepted = con.execute(
-        "SELECT ags, geocode_method, location_precision FROM initiatives WHERE source_row = ?",
+        "SELECT ags, geocode_method, location_precision FROM initiatives "
+        "WHERE source_row = ?",
         [row_number],
     ).fetchone()
     rejected = con.execute(
@@ -119,13 +136,35 @@ def test_rejects_csv_written(cascade_db, tmp_path_factory):
 
 
 ROWS = [
-    {"ID": "e1", "Name": "Café Grün", "Thema": "Bildung", "PLZ": "01067", "Ort": "Dresden",
-     "Längengrad": "13,74", "Breitengrad": "51,05", "Fördersumme": "1.234,50",
-     "Gründungsjahr": "2024", "Partner": "caritas", "Öffentlich": "nein", "Farbe": "blau"},
-    {"ID": "e2", "Name": "Straßenfest Görlitz", "Thema": "Health", "PLZ": "", "Ort": "",
-     "Längengrad": "", "Breitengrad": "", "Fördersumme": "", "Gründungsjahr": "15.03.2023",
-     "Partner": "Unbekannt e.V.", "Öffentlich": "", "Farbe": ""},
-]  # fmt: skip
+    {
+        "ID": "e1",
+        "Name": "Café Grün",
+        "Thema": "Bildung",
+        "PLZ": "01067",
+        "Ort": "Dresden",
+        "Längengrad": "13,74",
+        "Breitengrad": "51,05",
+        "Fördersumme": "1.234,50",
+        "Gründungsjahr": "2024",
+        "Partner": "caritas",
+        "Öffentlich": "nein",
+        "Farbe": "blau",
+    },
+    {
+        "ID": "e2",
+        "Name": "Straßenfest Görlitz",
+        "Thema": "Health",
+        "PLZ": "",
+        "Ort": "",
+        "Längengrad": "",
+        "Breitengrad": "",
+        "Fördersumme": "",
+        "Gründungsjahr": "15.03.2023",
+        "Partner": "Unbekannt e.V.",
+        "Öffentlich": "",
+        "Farbe": "",
+    },
+]
 ROWS[1]["Gemeinde"] = ROWS[0]["Gemeinde"] = ""
 ROWS[1]["Gemeinde"] = "Görlitz"
 
@@ -133,8 +172,8 @@ ROWS[1]["Gemeinde"] = "Görlitz"
 def _check_two_rows(db):
     with connect(db, read_only=True) as con:
         rows = con.execute(
-            "SELECT id, name, theme, partner, partner_raw, funding_eur, start_year, public, "
-            "extra, ags FROM initiatives ORDER BY id"
+            "SELECT id, name, theme, partner, partner_raw, funding_eur, start_year, "
+            "public, extra, ags FROM initiatives ORDER BY id"
         ).fetchall()
     assert rows[0][:8] == (
         "e1",
@@ -148,8 +187,16 @@ def _check_two_rows(db):
     )
     assert json.loads(rows[0][8]) == {"Farbe": "blau"}
     assert rows[0][9] == "14612000"
-    assert rows[1][:8] == ("e2", "Straßenfest Görlitz", "Gesundheit", "other",
-                           "Unbekannt e.V.", None, 2023, True)  # fmt: skip
+    assert rows[1][:8] == (
+        "e2",
+        "Straßenfest Görlitz",
+        "Gesundheit",
+        "other",
+        "Unbekannt e.V.",
+        None,
+        2023,
+        True,
+    )
     assert rows[1][9] == "14626110"
 
 
@@ -182,12 +229,22 @@ def test_xlsx_json_and_geojson(tmp_path):
     _check_two_rows(tmp_path / "j.duckdb")
 
     features = [
-        {"type": "Feature", "properties": {"name": "Punkt", "type": "Hackathon",
-         "datum": "01.02.2024", "teilnehmende": "40"},
-         "geometry": {"type": "Point", "coordinates": [12.37, 51.34]}},
-        {"type": "Feature", "properties": {"name": "Fläche"},
-         "geometry": {"type": "Polygon", "coordinates": []}},
-    ]  # fmt: skip
+        {
+            "type": "Feature",
+            "properties": {
+                "name": "Punkt",
+                "type": "Hackathon",
+                "datum": "01.02.2024",
+                "teilnehmende": "40",
+            },
+            "geometry": {"type": "Point", "coordinates": [12.37, 51.34]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"name": "Fläche"},
+            "geometry": {"type": "Polygon", "coordinates": []},
+        },
+    ]
     geo = tmp_path / "ev.geojson"
     geo.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     summary = build(tmp_path / "g.duckdb", events=[geo], raw=reference_raw())
@@ -215,9 +272,11 @@ def test_wrong_content_fails_and_keeps_previous_db(tmp_path):
 def test_empty_and_header_only_files(tmp_path):
     (tmp_path / "empty.csv").write_bytes(b"")
     (tmp_path / "header.csv").write_text("id;name;plz\n")
-    summary = build(tmp_path / "db.duckdb",
-                    initiatives=[tmp_path / "empty.csv", tmp_path / "header.csv"],
-                    raw=reference_raw())  # fmt: skip
+    summary = build(
+        tmp_path / "db.duckdb",
+        initiatives=[tmp_path / "empty.csv", tmp_path / "header.csv"],
+        raw=reference_raw(),
+    )
     assert summary.rows_read == 0
     assert summary.accepted == {"initiatives": 0, "events": 0}
 

@@ -18,15 +18,41 @@ from etl.schema import REJECT_REASONS
 from sinn.db import connect
 from tests.etl_helpers import reference_raw
 
-COLUMNS = ["id", "name", "lat", "lon", "plz", "ort", "ags", "gemeinde", "thema",
-           "gründungsjahr", "public", "url", "beschreibung", "zusatz"]  # fmt: skip
+COLUMNS = [
+    "id",
+    "name",
+    "lat",
+    "lon",
+    "plz",
+    "ort",
+    "ags",
+    "gemeinde",
+    "thema",
+    "gründungsjahr",
+    "public",
+    "url",
+    "beschreibung",
+    "zusatz",
+]
 
 nasty_text = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["", " ", "\x00", "a\x00b", "\r\n", "\t=1+1", "=HYPERLINK(\"x\")",
-                     "<script>alert(1)</script>", "'; DROP TABLE initiatives; --",
-                     "Ärger über Straße", "x" * 100_000]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "a\x00b",
+            "\r\n",
+            "\t=1+1",
+            '=HYPERLINK("x")',
+            "<script>alert(1)</script>",
+            "'; DROP TABLE initiatives; --",
+            "Ärger über Straße",
+            "x" * 100_000,
+        ]
+    ),
+)
 coordinate = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(str),
     st.floats(50.2, 51.6).map(lambda v: f"{v:.5f}"),
@@ -35,8 +61,10 @@ coordinate = st.one_of(
         ["", "NaN", "inf", "-inf", "1e308", "abc", "51.05", "13.74", "52.52"]
     ),
 )
-year = st.one_of(st.integers(-10, 3000).map(str), st.sampled_from(["", "45000", "15.03.2023",
-                                                                 "2024-13-45", "zwei"]))  # fmt: skip
+year = st.one_of(
+    st.integers(-10, 3000).map(str),
+    st.sampled_from(["", "45000", "15.03.2023", "2024-13-45", "zwei"]),
+)
 row = st.fixed_dictionaries(
     {
         "id": st.one_of(st.sampled_from(["", "1", "2", "dup"]), nasty_text),
@@ -82,8 +110,12 @@ def _write(path_base, rows, fmt, dropped):
         wb = openpyxl.Workbook()
         wb.active.append(columns)
         for r in rows:  # XLSX cannot hold control characters at all
-            wb.active.append([openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.sub("", r[c])
-                              for c in columns])  # fmt: skip
+            wb.active.append(
+                [
+                    openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.sub("", r[c])
+                    for c in columns
+                ]
+            )
         wb.save(path)
     else:
         path = path_base.with_suffix(".csv")
@@ -158,7 +190,8 @@ def test_every_row_accounted_for(tmp_path_factory, spec):
     assert set(summary.rejected_by_reason) <= set(REJECT_REASONS)
     with connect(work / "db.duckdb", read_only=True) as con:
         bad_urls = con.execute(
-            "SELECT count(*) FROM initiatives WHERE url IS NOT NULL AND url NOT LIKE 'http%'"
+            "SELECT count(*) FROM initiatives "
+            "WHERE url IS NOT NULL AND url NOT LIKE 'http%'"
         ).fetchone()[0]
         no_place = con.execute(
             "SELECT count(*) FROM initiatives i LEFT JOIN municipalities m USING (ags) "

@@ -87,14 +87,14 @@ def con(ref_con):
 
 
 def run(con, tmp_path: Path, rows: list, name: str = "liste_esf.csv", **kw):
-    """Import one CSV list of rows or (place, district, amount) tuples; return the report."""
+    """Import a CSV list of rows or (place, district, amount) tuples; return report."""
     rows = [r if isinstance(r, dict) else row(*r) for r in rows]
     path = write_csv(tmp_path / name, rows)
     return import_operations(con, [path], kw.get("fund"), tmp_path)
 
 
 def placed(con) -> list[tuple]:
-    """(place_raw, ags, district_ars, precision, amount) of every operation, in order."""
+    """(place_raw, ags, district_ars, precision, amount) of each operation, in order."""
     return con.execute(
         "SELECT place_raw, ags, district_ars, location_precision, eligible_eur "
         "FROM operations ORDER BY row_number"
@@ -188,7 +188,8 @@ def test_real_esf_list_source_and_marts(esf_db):
         assert dresden == (1077, Decimal("41743956.57"), 1, 1)
         # counted from the file's DD.MM.YYYY start dates
         assert con.execute(
-            "SELECT start_year, sum(operations) FROM funding_facts GROUP BY 1 ORDER BY 1"
+            "SELECT start_year, sum(operations) FROM funding_facts "
+            "GROUP BY 1 ORDER BY 1"
         ).fetchall() == [(2012, 1), (2014, 280), (2015, 4778), (2016, 689)]
         types = {
             r[0]: r[1]

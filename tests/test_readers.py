@@ -330,7 +330,7 @@ def test_xlsx_title_rows_formulas_and_dates(con, tmp_path):
 
 
 def _cache_formula_value(src, dst, value):
-    """Copy a workbook, storing ``value`` as the cached result of its formula (as Excel does)."""
+    """Copy a workbook, storing ``value`` as its formula's cached result, like Excel."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
         for item in zin.infolist():
             data = zin.read(item)

@@ -1,4 +1,4 @@
-"""Page "Karte": the choropleth map with markers and search, key figures, table, text."""
+"""Page "Karte": choropleth map with markers and search, key figures, table, text."""
 
 from __future__ import annotations
 

@@ -164,7 +164,7 @@ def notes(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 def store_rejects(
     con: duckdb.DuckDBPyConnection, table: str, kind: str, source_file: str
 ) -> int:
-    """Move the reader-level rejects of ``table`` into ``rejects``; return their count."""
+    """Move the reader-level rejects of ``table`` into ``rejects``; return the count."""
     if not _exists(con, _REJECTS):
         return 0
     params = [kind, source_file, table]

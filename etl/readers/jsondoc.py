@@ -50,7 +50,7 @@ def read_json(con: duckdb.DuckDBPyConnection, path: Path, aliases: dict) -> str:
 
 
 def read_geojson(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Load GeoJSON features: properties plus lon/lat of the point (or interior point)."""
+    """Load GeoJSON features: properties plus lon/lat of the (interior) point."""
     data = load_json(path)
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):

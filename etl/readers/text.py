@@ -104,7 +104,7 @@ def sniff(path: Path, workdir: Path, aliases: dict) -> dict[str, str]:
 
 
 def _from_utf16(path: Path, workdir: Path) -> Path:
-    """A UTF-8 copy of a UTF-16 file (Excel's "Unicode text"); other files as they are."""
+    """A UTF-8 copy of a UTF-16 file (Excel's "Unicode text"); other files as is."""
     with path.open("rb") as fh:
         head = fh.read(4)
     if head[:2] in _UTF16_BOMS:
@@ -232,7 +232,7 @@ def _records(lines: list[str], delimiter: str) -> list[tuple[list[str], int]]:
 
 
 def _layout(lines: list[str], aliases: dict) -> Layout:
-    """Find delimiter and header row: the most recognised headers, after any preamble."""
+    """Find delimiter and header row: most recognised headers, after any preamble."""
     start, candidates = 0, _DELIMITERS
     if lines and (match := _SEP_LINE.match(lines[0])):
         start, candidates = 1, match.group(1)
