@@ -196,7 +196,7 @@ def test_foerderung_choices_survive_another_page(app: AppTest, open_page) -> Non
 
 
 def test_newly_reached_lists_what_its_title_says(app: AppTest, open_page) -> None:
-    """ "Nach 2023 neu erreicht": every listed first initiative started 2024 or later."""
+    """ "Nach 2023 neu erreicht": each listed first initiative started 2024 or later."""
     app.query_params["since"] = "2023"
     at = open_page(app, "regionen")
     caption = next(c.value for c in at.caption if "neu erreichte" in c.value)

@@ -243,9 +243,8 @@ def _new_since(f: Filters) -> None:
     fig.add_vline(x=since, line_dash="dot", line_color=HIGHLIGHT)
     _chart(fig, t("reg.coverage_chart"), 300)
     new = data.newly_reached(f, since)
-    st.caption(
-        f"{t('reg.newly_reached', year=since, next=since + 1)} · {t('reg.unknown_years')}"
-    )
+    title = t("reg.newly_reached", year=since, next=since + 1)
+    st.caption(f"{title} · {t('reg.unknown_years')}")
     if new.empty:
         st.info(t("reg.none_new", year=since, next=since + 1))
     else:
