@@ -6,52 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, exports, filters
-from dashboard.citation import dictionary_notes
 from dashboard.components import show_table
-from dashboard.i18n import fmt_num, language, t
+from dashboard.downloads import download_buttons
+from dashboard.i18n import fmt_num, t
 from dashboard.queries import Filters
-
-MIME = {
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "geojson": "application/geo+json",
-    "parquet": "application/vnd.apache.parquet",
-}
-
-
-def _downloads(stem: str, frame: pd.DataFrame, points: bool) -> None:
-    """Download buttons for one table; files are built only when clicked."""
-    notes = dictionary_notes(data.latest_run(), language())
-    dictionary = exports.data_dictionary(frame.columns, t, notes)
-    sheet = t("dat.dictionary")
-    makers = {
-        "csv": lambda: exports.to_csv(frame),
-        "xlsx": lambda: exports.to_xlsx({stem: frame, sheet: dictionary}),
-        "geojson": lambda: exports.to_geojson(frame),
-        "parquet": lambda: exports.to_parquet(frame, dictionary),
-    }
-    if not points:
-        del makers["geojson"]
-    with st.container(horizontal=True, gap="small"):
-        for fmt, make in makers.items():
-            st.download_button(
-                t(f"fmt.{fmt}"),
-                data=make,
-                file_name=f"{stem}.{fmt}",
-                mime=MIME[fmt],
-                key=f"dl_{stem}_{fmt}",
-                on_click="ignore",
-                icon=":material/download:",
-            )
-        st.download_button(
-            t("fmt.dictionary"),
-            data=lambda: exports.to_csv(dictionary),
-            file_name=f"{stem}_datenwoerterbuch.csv",
-            mime=MIME["csv"],
-            key=f"dl_{stem}_dictionary",
-            on_click="ignore",
-            icon=":material/menu_book:",
-        )
 
 
 def _dataset(stem: str, frame: pd.DataFrame, points: bool = True) -> None:
@@ -61,7 +19,8 @@ def _dataset(stem: str, frame: pd.DataFrame, points: bool = True) -> None:
         st.info(t("filters.empty"), icon="🔍")
         return
     show_table(frame, height=380, key=f"table_{stem}")
-    _downloads(stem, frame, points)
+    geojson = (lambda: exports.to_geojson(frame)) if points else None
+    download_buttons(stem, frame, geojson)
 
 
 def _tables(f: Filters) -> None:

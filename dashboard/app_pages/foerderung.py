@@ -16,8 +16,8 @@ from streamlit_folium import st_folium
 
 from dashboard import data, exports, filters
 from dashboard.choropleth import build_map
-from dashboard.citation import dictionary_notes
 from dashboard.components import map_assets, show_table
+from dashboard.downloads import download_buttons
 from dashboard.funding_queries import FundingFilters
 from dashboard.i18n import (
     fmt_date,
@@ -39,12 +39,6 @@ KEEP = "session"
 LISTS = (("fund", K_FUND), ("category", K_CATEGORY), ("guideline", K_GUIDELINE))
 MAP_KEY = "foerderung_map"
 MAP_HEIGHT = 560
-MIME = {
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "geojson": "application/geo+json",
-    "parquet": "application/vnd.apache.parquet",
-}
 SHARE_COLOURS = ("#999999", "#0072B2")  # population, money (Okabe-Ito)
 READ_DECIMALS = {
     "gap_pp": 1,
@@ -281,35 +275,6 @@ def _with_source(frame: pd.DataFrame, citation: str) -> pd.DataFrame:
     return frame.assign(source=citation)
 
 
-def _downloads(
-    stem: str, frame: pd.DataFrame, geometries: dict[str, str] | None = None
-) -> None:
-    """CSV, XLSX, Parquet (and GeoJSON of areas) plus the data dictionary."""
-    notes = dictionary_notes(data.latest_run(), language())
-    dictionary = exports.data_dictionary(frame.columns, t, notes)
-    sheet = t("dat.dictionary")
-    makers = {
-        "csv": lambda: exports.to_csv(frame),
-        "xlsx": lambda: exports.to_xlsx({stem: frame, sheet: dictionary}),
-        "parquet": lambda: exports.to_parquet(frame, dictionary),
-    }
-    if geometries is not None:
-        makers["geojson"] = lambda: exports.to_area_geojson(frame, geometries)
-    makers["dictionary"] = lambda: exports.to_csv(dictionary)
-    with st.container(horizontal=True, gap="small"):
-        for fmt, make in makers.items():
-            name = f"{stem}_datenwoerterbuch.csv" if fmt == "dictionary" else stem
-            st.download_button(
-                t(f"fmt.{fmt}"),
-                data=make,
-                file_name=name if fmt == "dictionary" else f"{name}.{fmt}",
-                mime=MIME.get(fmt, MIME["csv"]),
-                key=f"dl_{stem}_{fmt}",
-                on_click="ignore",
-                icon=":material/download:",
-            )
-
-
 def _tables(ff: FundingFilters, level: str, citation: str) -> None:
     """Top beneficiaries, top places, district-only and all operations in view."""
     # one below the other: long beneficiary names would hide the money column
@@ -342,7 +307,7 @@ def _tables(ff: FundingFilters, level: str, citation: str) -> None:
     show_table(
         _readable(pd.concat([located, state])), height=380, key="fund_operations"
     )
-    _downloads("esf_vorhaben", _with_source(operations, citation))
+    download_buttons("esf_vorhaben", _with_source(operations, citation))
 
 
 def _short(name: str, width: int = 16) -> str:
@@ -498,11 +463,9 @@ def render() -> None:
     _map(f, level, indicator, areas, t("fund.source", citation=citation))
     st.caption(t("fund.source", citation=citation))
     stem = f"esf_{'kreise' if level == 'district' else 'gemeinden'}"
-    _downloads(
-        stem,
-        _with_source(in_view, citation),
-        data.map_geometries(level),
-    )
+    frame = _with_source(in_view, citation)
+    geometries = data.map_geometries(level)
+    download_buttons(stem, frame, lambda: exports.to_area_geojson(frame, geometries))
     st.divider()
     _settlement(ff)
     st.divider()
