@@ -148,13 +148,15 @@ async def _measure(
 def setup(name: str, db: Path, tmp: Path) -> Iterator[tuple[str, list, list[str]]]:
     """Base URL, server processes and the servers' own URLs of one set-up.
 
+    ``name``: ``naive`` or ``direct`` (one server), ``nginx xN`` (N app replicas
+    behind nginx) or ``naive nginx`` (the naive page behind the same nginx).
     Everything is stopped on exit.
     """
     from deploy.nginx import run_nginx
     from deploy.replicas import free_port, replicas, start_replica, stop, wait_healthy
 
     with ExitStack() as stack:
-        if name == "naive":
+        if name.startswith("naive"):
             # The baseline needs static/ beside its script to get the same assets.
             folder = tmp / "naive"
             folder.mkdir()
@@ -163,12 +165,13 @@ def setup(name: str, db: Path, tmp: Path) -> Iterator[tuple[str, list, list[str]
             r = start_replica(db, tmp / "naive.log", script=folder / NAIVE.name)
             stack.callback(stop, r.proc)
             wait_healthy(r.url, r.proc)
-            yield r.url, [r.proc], [r.url]
-            return
-        reps = stack.enter_context(replicas(db, 1 if name == "direct" else 2, tmp))
+            reps = [r]
+        else:
+            count = int(name.rpartition("x")[2]) if name.startswith("nginx") else 1
+            reps = stack.enter_context(replicas(db, count, tmp))
         procs = [r.proc for r in reps]
         urls = [r.url for r in reps]
-        if name == "direct":
+        if "nginx" not in name:
             yield urls[0], procs, urls
             return
         nginx = stack.enter_context(run_nginx([r.address for r in reps], free_port()))

@@ -220,8 +220,8 @@ def _feature_collection(
         if shared:
             fields = {} if features else dict.fromkeys(_TOOLTIP_FACTS, "")
             properties = fields | {k: esc(v) for k, v in texts.items()}
-            feature = {"type": "Feature", "id": key, "properties": properties}
-            features.append(feature | {"geometry": None})
+            # "type" and the geometry are added in the browser (SharedGeometry)
+            features.append({"id": key, "properties": properties, "geometry": None})
             continue
         settlement = _settlement(layer.level, row, lang)
         features.append(area_feature(layer, row, lang, settlement=settlement, **texts))

@@ -29,30 +29,76 @@ from dashboard.map_data import AreaLayer
 from sinn.atomic import atomic_write
 
 __all__ = [
+    "SCALES",
+    "geometry_groups",
     "geometry_script",
     "labels_script",
+    "pack_geometry",
     "write_compressed",
     "write_geometry",
     "write_labels",
 ]
 
 
-def _group(pairs: list[tuple[str, str]]) -> str:
-    """``{"key": geometry, ...}`` from (key, GeoJSON text) pairs, without re-parsing."""
-    return "{" + ",".join(f"{json.dumps(k)}:{g}" for k, g in pairs) + "}"
+#: Quantisation per geometry group (units per degree): 1e4 is 7-11 m here,
+#: well inside the 120 m the web boundaries are simplified to; the other states'
+#: background (1,500 m) needs 1e3. Areas that share a border round alike.
+SCALES = {"district": 10_000, "municipality": 10_000, "saxony": 10_000, "land": 1_000}
+
+# Rebuilds ``{group: {key: GeoJSON geometry}}`` from delta-coded integer rings:
+# the file is 35 % smaller gzipped than plain GeoJSON coordinates.
+_UNPACK_JS = (
+    "(function(d){function r(a,q){var o=[],x=0,y=0;for(var i=0;i<a.length;i+=2)"
+    "{x+=a[i];y+=a[i+1];o.push([x/q,y/q]);}return o;}"
+    "function g(v,q){return v[0]==='P'?{type:'Polygon',coordinates:v[1].map("
+    "function(a){return r(a,q);})}:{type:'MultiPolygon',coordinates:v[1].map("
+    "function(p){return p.map(function(a){return r(a,q);});})};}"
+    "var out={};Object.keys(d.groups).forEach(function(n){var s={};"
+    "Object.keys(d.groups[n]).forEach(function(k){s[k]=g(d.groups[n][k],"
+    "d.scales[n]);});out[n]=s;});return out;})"
+)
+
+
+def _ring(ring: list, scale: int) -> list[int]:
+    """A ring as integers: the first point, then each point's step from the last."""
+    out, px, py = [], 0, 0
+    for x, y in ring:
+        ix, iy = round(x * scale), round(y * scale)
+        out += [ix - px, iy - py]
+        px, py = ix, iy
+    return out
+
+
+def pack_geometry(geometry: dict, scale: int) -> list:
+    """A (Multi)Polygon as ``["P", rings]`` or ``["M", polygons]`` of coded rings."""
+    if geometry["type"] == "Polygon":
+        return ["P", [_ring(r, scale) for r in geometry["coordinates"]]]
+    if geometry["type"] == "MultiPolygon":
+        polygons = geometry["coordinates"]
+        return ["M", [[_ring(r, scale) for r in p] for p in polygons]]
+    raise ValueError(f"not an area geometry: {geometry['type']}")
+
+
+def geometry_groups(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, dict]]:
+    """``{group: {key: GeoJSON geometry}}`` of every map level and the background."""
+    groups = {
+        level: {k: json.loads(g) for k, g in q.map_geometries(con, level).items()}
+        for level in q.MAP_LEVELS
+    }
+    context = q.map_context(con)
+    for kind in ("land", "saxony"):
+        groups[kind] = {name: json.loads(g) for k, name, g in context if k == kind}
+    return groups
 
 
 def geometry_script(con: duckdb.DuckDBPyConnection) -> str:
     """The JavaScript text defining ``window.SINN_GEO`` for the published build."""
-    context = q.map_context(con)
-    groups = {
-        level: _group(list(q.map_geometries(con, level).items()))
-        for level in q.MAP_LEVELS
+    packed = {
+        name: {k: pack_geometry(g, SCALES[name]) for k, g in shapes.items()}
+        for name, shapes in geometry_groups(con).items()
     }
-    for kind in ("land", "saxony"):
-        groups[kind] = _group([(name, g) for k, name, g in context if k == kind])
-    body = ",".join(f"{json.dumps(name)}:{text}" for name, text in groups.items())
-    return f"window.SINN_GEO={{{body}}};\n"
+    data = json.dumps({"scales": SCALES, "groups": packed}, separators=(",", ":"))
+    return f"window.SINN_GEO={_UNPACK_JS}({data});\n"
 
 
 def labels_script(con: duckdb.DuckDBPyConnection, lang: str) -> str:

@@ -46,6 +46,7 @@ class SharedGeometry(MacroElement):
             var group = {{ this.group|tojson }}, shapes = window.SINN_GEO[group];
             var labels = (window.SINN_LABELS || {areas: {}}).areas[group] || {};
             data.features.forEach(function (f) {
+                f.type = "Feature";
                 f.geometry = shapes[f.id];
                 Object.assign(f.properties, labels[f.id]);
             });

@@ -60,5 +60,9 @@ def render_share(md: MapData, opts: MapOptions, level: str) -> None:
     )
     with right.expander(t("share.embed")):
         url = embed_url(st.context.url or "", dict(st.query_params))
-        st.code(embed_snippet(url, t("app.title")), language="html")
+        # a text area, not st.code: the code highlighter's first load costs the
+        # browser 0.2-0.3 s of main thread before the map frame appears
+        st.text_area(
+            t("share.embed_code"), embed_snippet(url, t("app.title")), height=110
+        )
         st.caption(t("share.embed_help"))

@@ -239,9 +239,9 @@ def test_png_download_and_embed_code(server: str, desktop) -> None:
     assert download.suggested_filename == "sinn_karte_municipality_lq.png"
     assert Path(download.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page.get_by_text("Karte einbetten (HTML-Code)").click()
-    code = page.locator("[data-testid='stCode']").filter(has_text="<iframe")
+    code = page.get_by_label("HTML-Code zum Kopieren")
     code.wait_for()
-    text = code.inner_text()
+    text = code.input_value()
     assert "level=municipality&amp;indicator=lq" in text
     assert "embed=true&amp;view=embed" in text and text.startswith("<iframe src=")
     _shot(page, "karte_share")

@@ -69,7 +69,8 @@ def test_pages_carry_values_not_geometry(site: Path) -> None:
     assert '"coordinates"' not in index
     geo = next((site / "assets").glob("geo.*.js"))
     assert f'src="assets/{geo.name}"' in index
-    assert geo.read_text(encoding="utf-8").count('"coordinates"') > 419
+    packed = geo.read_text(encoding="utf-8")
+    assert packed.startswith("window.SINN_GEO=") and packed.count('"P"') > 419
     assert "https://" not in re.sub(r'href="https://[^"]+"', "", index).replace(
         "https://tile.openstreetmap.org", ""
     )

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import duckdb
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import queries as q
@@ -15,6 +16,8 @@ from dashboard.choropleth import build_map
 from dashboard.map_component import render
 from dashboard.map_data import map_data
 from dashboard.map_files import (
+    SCALES,
+    geometry_groups,
     geometry_script,
     labels_script,
     write_geometry,
@@ -30,12 +33,42 @@ def _object(script: str, name: str) -> dict:
     return json.loads(script[len(prefix) : -2])
 
 
-def test_geometry_script_holds_every_area(con: duckdb.DuckDBPyConnection) -> None:
+def _coordinates(geometry: dict) -> list[list[float]]:
+    """Every position of a (Multi)Polygon, in order."""
+    polygons = geometry["coordinates"]
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
+    return [point for polygon in polygons for ring in polygon for point in ring]
+
+
+def test_geometry_groups_hold_every_area(con: duckdb.DuckDBPyConnection) -> None:
     """13 districts, 419 municipalities, Saxony, and the 16 states as background."""
-    geo = _object(geometry_script(con), "SINN_GEO")
+    geo = geometry_groups(con)
     assert len(geo["district"]) == 13 and len(geo["municipality"]) == 419
     assert geo["district"]["14612"]["type"] in {"Polygon", "MultiPolygon"}
     assert len(geo["saxony"]) == 1 and len(geo["land"]) == 16
+
+
+@pytest.mark.browser
+def test_geometry_script_unpacks_in_the_browser(
+    con: duckdb.DuckDBPyConnection, page
+) -> None:
+    """Chromium rebuilds every area from the delta-coded script, within rounding."""
+    page.set_content("<html><body></body></html>")
+    page.add_script_tag(content=geometry_script(con))
+    shown = page.evaluate("window.SINN_GEO")
+    for group, shapes in geometry_groups(con).items():
+        assert shown[group].keys() == shapes.keys()
+        step = 0.5 / SCALES[group] + 1e-9
+        for key, geometry in shapes.items():
+            got = shown[group][key]
+            assert got["type"] == geometry["type"]
+            want, have = _coordinates(geometry), _coordinates(got)
+            assert len(have) == len(want)
+            assert max(
+                max(abs(a[0] - b[0]), abs(a[1] - b[1]))
+                for a, b in zip(want, have, strict=True)
+            ) <= step, (group, key)
 
 
 def test_labels_script_public_rows_only(con: duckdb.DuckDBPyConnection) -> None:

@@ -469,7 +469,13 @@ def test_karte_municipality_level_and_district_selection(app: AppTest, con) -> N
     app.run()
     app.selectbox(key="map_level").set_value("municipality").run()
     assert not app.exception
+    # the first view lists the 20 highest rates; one switch shows all 419
+    top = app.dataframe[0].value
+    assert len(top) == 20 and top["per_100k"].is_monotonic_decreasing
+    app.toggle(key="map_table_all").set_value(True).run()
+    assert app.query_params["table"] == "1"
     assert len(app.dataframe[0].value) == 419
+    assert set(top["name"]) <= set(app.dataframe[0].value["name"].head(20))
     app.multiselect(key="f_district").set_value(["14612"]).run()
     assert not app.exception
     table = app.dataframe[0].value
@@ -492,6 +498,17 @@ def test_karte_map_options_from_url(app: AppTest) -> None:
     app.run()
     assert app.selectbox(key="map_level").value == "municipality"
     assert app.selectbox(key="map_indicator").value == "lq"
+    assert len(app.dataframe[0].value) == 20
+    assert app.dataframe[0].value["lq"].is_monotonic_decreasing
+
+
+def test_karte_full_table_from_url(app: AppTest) -> None:
+    """``?table=1`` opens the municipality table with all 419 rows."""
+    app.query_params["level"] = "municipality"
+    app.query_params["table"] = "1"
+    app.run()
+    assert not app.exception
+    assert app.toggle(key="map_table_all").value is True
     assert len(app.dataframe[0].value) == 419
 
 

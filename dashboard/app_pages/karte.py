@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import data, filters, map_component, page_state
 from dashboard.choropleth import build_map, few_cases
 from dashboard.components import kpi_row, map_assets, shared_urls, show_table
-from dashboard.i18n import labels, language, remember_labelled, t
+from dashboard.i18n import fmt_num, labels, language, remember_labelled, t
 from dashboard.map_component import RenderedMap
 from dashboard.map_data import MapData
 from dashboard.map_style import BASEMAPS, INDICATORS, SCHEMES, SMOOTHABLE, MapOptions
@@ -25,6 +25,9 @@ HANDLED_CLICK_KEY = "_karte_handled_click"
 # Level and indicator the table and text below the map were last drawn for.
 SHOWN_KEY = "_karte_shown"
 SEARCH_ZOOM = {"municipality": 11, "initiative": 15}
+# Rows of the table a first view sends; the rest one switch away (payload, CPU).
+TOP_ROWS = 20
+TABLE_CONTROLS = (page_state.flag("map_table_all", "table", False),)
 TABLE_COLUMNS = [
     "name",
     "district_name",
@@ -164,7 +167,13 @@ def _table(values: pd.DataFrame, level: str, indicator: str) -> None:
         shown = shown.rename(columns={"settlement": "degurba_label"})
         shown = shown.join(values[["per_100k_eb", "lq_eb"]])
     shown = shown.sort_values(indicator, ascending=indicator == "nearest_km")
-    st.caption(t("karte.table_help"))
+    if len(shown) > TOP_ROWS:
+        page_state.restore(TABLE_CONTROLS)
+        rows = fmt_num(len(shown), 0)
+        if not st.toggle(t("karte.table_all", n=rows), key="map_table_all"):
+            shown = shown.head(TOP_ROWS)
+        page_state.sync_url(TABLE_CONTROLS)
+    st.caption(t("karte.table_help", n=fmt_num(len(shown), 0)))
     show_table(shown, key=f"map_table_{level}")
 
 
