@@ -39,14 +39,15 @@ from urllib.parse import urlsplit
 import psutil
 from streamlit.testing.v1 import AppTest
 
+from bench.live_server import MAP_FRAME
+
 ROOT = Path(__file__).resolve().parents[1]
 
 APP = ROOT / "dashboard" / "streamlit_app.py"
 NAIVE = ROOT / "bench" / "naive_map_page.py"
 TARGET_BYTES = 1.5e6
 WARM_RUNS = 3
-COMPONENT = "streamlit_folium.st_folium"
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+COMPONENTS = {"streamlit_folium.st_folium", "dashboard.map_component.sinn_map"}
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STREAMLIT_BUNDLE = "/static/"  # Streamlit's own frontend, the same for every app
 EVENTS_TOGGLE = "Veranstaltungen anzeigen"
@@ -94,7 +95,7 @@ def _measure(name: str, make: Callable[[], AppTest], setup=None) -> Row:
         at.run()
         warm.append(time.perf_counter() - start)
     protos = _protos(at._tree)
-    maps = [p for p in protos if getattr(p, "component_name", "") == COMPONENT]
+    maps = [p for p in protos if getattr(p, "component_name", "") in COMPONENTS]
     return Row(
         name,
         first,

@@ -38,6 +38,8 @@ from pathlib import Path
 
 import psutil
 
+from bench.live_server import MAP_FRAME
+
 ROOT = Path(__file__).resolve().parents[1]
 
 NAIVE = ROOT / "bench" / "naive_map_page.py"
@@ -45,7 +47,6 @@ CHROMIUM = os.environ.get("SINN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 MAX_CONCURRENT = 10
 STEP_MS = 180_000  # one visit may wait this long on a busy 2-core machine
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 DRAWN = "document.querySelectorAll('path.leaflet-interactive').length >= 419"
 QUIET_CPU_S = 0.02  # servers count as idle when they use less in QUIET_WINDOW_S

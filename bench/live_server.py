@@ -31,7 +31,11 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 LOCAL_SCHEMES = {"data", "blob", "about", "file"}
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+# The map's iframe: ours (dashboard.map_component) or st_folium's (naive page).
+MAP_FRAME = (
+    "iframe[title='dashboard.map_component.sinn_map'],"
+    " iframe[title='streamlit_folium.st_folium']"
+)
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # Elements of a rerun still in flight: skeletons and stale (greyed) blocks.
 BUSY = "[data-testid='stSkeleton'], [data-stale='true'], [data-testid='stSpinner']"

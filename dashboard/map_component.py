@@ -3,21 +3,33 @@
 ``st_folium`` renders the whole folium tree on every script run (two renders
 and a Jinja compile per element: about 0.4 s for the municipality map). The
 rendered parts are plain strings, so the Karte page caches them per parameter
-set and only hands them to the component. Built on streamlit-folium 0.27.4's
-own helpers (pinned in pyproject.toml); ``show`` passes the same arguments as
-its ``st_folium``.
+set and only hands them to the component. ``render`` uses streamlit-folium
+0.27.4's own helpers (pinned in pyproject.toml). ``show`` hands the parts to a
+small frontend of ours (``map_frontend/index.html``) instead of st_folium's: its
+225 KB React bundle, the scripts it loads one after another and the value it
+sends back after every first draw (a rerun per visitor) cost more than the rest
+of the map view (bench/bench_dashboard.py). It returns the same objects, under
+the same names, as st_folium.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import folium
 import streamlit as st
+import streamlit.components.v1 as components
 import streamlit_folium as sf
 
-__all__ = ["RenderedMap", "render", "show"]
+__all__ = ["COMPONENT", "RenderedMap", "render", "show"]
+
+_frontend = components.declare_component(
+    "sinn_map", path=str(Path(__file__).parent / "map_frontend")
+)
+#: the component's name (also the title of its iframe)
+COMPONENT = f"{__name__}.sinn_map"
 
 
 @dataclass(frozen=True)
@@ -79,24 +91,17 @@ def show(
     def on_change() -> None:
         st.session_state[key] = st.session_state.get(hash_key, {})
 
-    return sf._component_func(
+    return _frontend(
         script=rendered.script,
         header=rendered.header,
         html=rendered.html,
-        id=rendered.map_id,
         key=hash_key,
         height=height,
-        width=None,
         returned_objects=returned,
         default=defaults,
         zoom=zoom,
         center=center,
-        feature_group=None,
-        return_on_hover=False,
-        layer_control=None,
-        pixelated=False,
         css_links=list(rendered.css_links),
         js_links=list(rendered.js_links),
         on_change=on_change,
-        wrap_longitude=False,
     )

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import queries as q
 from dashboard.choropleth import build_map
-from dashboard.map_component import render
+from dashboard.map_component import COMPONENT, render
 from dashboard.map_data import map_data
 from dashboard.map_files import (
     SCALES,
@@ -65,10 +65,13 @@ def test_geometry_script_unpacks_in_the_browser(
             assert got["type"] == geometry["type"]
             want, have = _coordinates(geometry), _coordinates(got)
             assert len(have) == len(want)
-            assert max(
-                max(abs(a[0] - b[0]), abs(a[1] - b[1]))
-                for a, b in zip(want, have, strict=True)
-            ) <= step, (group, key)
+            assert (
+                max(
+                    max(abs(a[0] - b[0]), abs(a[1] - b[1]))
+                    for a, b in zip(want, have, strict=True)
+                )
+                <= step
+            ), (group, key)
 
 
 def test_labels_script_public_rows_only(con: duckdb.DuckDBPyConnection) -> None:
@@ -119,7 +122,7 @@ def test_karte_map_uses_served_scripts(app: AppTest) -> None:
     (args,) = [
         json.loads(e.proto.json_args)
         for e in app.get("component_instance")
-        if e.proto.component_name == "streamlit_folium.st_folium"
+        if e.proto.component_name == COMPONENT
     ]
     assert any(u.startswith("/app/static/geo/geo.") for u in args["js_links"])
     assert '"coordinates"' not in args["script"]

@@ -12,9 +12,8 @@ from dataclasses import replace
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from streamlit_folium import st_folium
 
-from dashboard import data, exports, filters
+from dashboard import data, exports, filters, map_component
 from dashboard.choropleth import build_map
 from dashboard.components import map_assets, show_table
 from dashboard.downloads import download_buttons
@@ -198,13 +197,9 @@ def _map(f: Filters, level: str, indicator: str, areas: pd.DataFrame, src: str):
         selected=f.districts,
         source=src,
     )
-    st_folium(
-        build_map(md, opts),
-        key=MAP_KEY,
-        height=MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=[],  # nothing comes back: pan and zoom must not rerun
-    )
+    m = build_map(md, opts)
+    # nothing comes back: pan and zoom must not rerun
+    map_component.show(map_component.render(m), MAP_KEY, MAP_HEIGHT, [])
 
 
 def _shares_chart(frame: pd.DataFrame, label: str) -> go.Figure:

@@ -7,9 +7,8 @@ from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
-from dashboard import data, filters, page_state, planning
+from dashboard import data, filters, map_component, page_state, planning
 from dashboard.components import map_assets, show_table
 from dashboard.i18n import fmt_date, fmt_num, fmt_pct, language, remember_labelled, t
 from dashboard.map_data import AreaLayer
@@ -180,13 +179,9 @@ def _map(
     opts = MapOptions(lang=language(), assets=map_assets(), height=MAP_HEIGHT)
     planned = values[values["key"].isin(settings.planned)].assign(badge="+")
     sites = result.sites.assign(badge=result.sites["rank"].astype(str))
-    st_folium(
-        build_planning_map(md, opts, result.radius_km * 1000, sites, planned),
-        key=MAP_KEY,
-        height=MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=[],  # nothing comes back: pan and zoom must not rerun
-    )
+    m = build_planning_map(md, opts, result.radius_km * 1000, sites, planned)
+    # nothing comes back: pan and zoom must not rerun
+    map_component.show(map_component.render(m), MAP_KEY, MAP_HEIGHT, [])
 
 
 def _sites(result: planning.PlanResult, settings: planning.PlanSettings) -> None:
