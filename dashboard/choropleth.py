@@ -467,11 +467,11 @@ def add_borders(m: folium.Map, data: MapData, selected: Sequence[str] = ()) -> N
 
 
 def add_labels(m: folium.Map, data: MapData, opts: MapOptions) -> None:
-    """Town labels (main towns always, others zoomed in) and the search hit."""
+    """Town labels (district seats always, larger towns zoomed in), the search hit."""
     if data.places is not None and not data.places.empty:
         hit = opts.highlight[2] if opts.highlight else None
         rows = [  # the search hit is labelled once, as the hit
-            [float(r.lat), float(r.lon), str(r.name), bool(r.major)]
+            [float(r.lat), float(r.lon), str(r.name), bool(r.seat)]
             for r in data.places.itertuples()
             if r.name != hit
         ]
