@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -115,6 +116,22 @@ def row(text: str, label: str) -> list[str]:
     raise AssertionError(f"no row {label!r} in:\n{text}")
 
 
+def build_version(db: Path) -> tuple[str, str, list[str]]:
+    """Run id, build time (``YYYY-MM-DD HH:MM:SS``) and the 12-character prefixes
+    of the reference files' SHA-256 of the database's latest build."""
+    with connect(db, read_only=True) as con:
+        run_id, finished, sources = con.execute(
+            """SELECT run_id, strftime(finished_at, '%Y-%m-%d %H:%M:%S'), sources
+               FROM etl_runs ORDER BY started_at DESC LIMIT 1"""
+        ).fetchone()
+    return run_id, finished, [s["sha256"][:12] for s in json.loads(sources)]
+
+
+def flat(text: str) -> str:
+    """The PDF text with line breaks and layout spaces as single spaces."""
+    return " ".join(text.split())
+
+
 @pytest.fixture(scope="module")
 def reports(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """All 13 reports of the demo database, written by the command line."""
@@ -170,6 +187,15 @@ def test_figures_in_pdf_text_equal_database(
         assert row(text, "ESF: förderfähige Ausgaben (EUR)")[0] == de(want["money"])
     assert "© GeoBasis-DE / BKG 2021 (Daten verändert)" in text
     assert "Demo-Daten:" in text  # the demo build holds demo initiatives
+    run_id, built, sums = build_version(demo_db)
+    assert len(sums) == 5  # boundaries, Zensus, GV-ISys, postal codes, ESF list
+    assert (
+        "Zitiervorschlag: SINN-Atlas – Soziale Innovation in Sachsen, "
+        f"Datenstand {built} UTC (Lauf {run_id})."
+    ) in flat(text)
+    version = flat(text).split("Datenversion: ")[1]
+    assert version.startswith(f"Build {built} UTC, Lauf {run_id}; SHA-256 der ")
+    assert all(f" {prefix}" in version for prefix in sums)
 
 
 def test_dresden_money_matches_the_operations_contract(
@@ -216,6 +242,14 @@ def test_english_and_refusals(demo_db: Path, tmp_path: Path) -> None:
     text = pdf_text(out)
     assert "District report Nordsachsen" in text
     assert "Demo data:" in text
+    run_id, built, sums = build_version(demo_db)
+    assert (
+        "Suggested citation: SINN Atlas – Social innovation in Saxony, "
+        f"data as of {built} UTC (run {run_id})."
+    ) in flat(text)
+    version = flat(text).split("Data version: ")[1]
+    assert version.startswith(f"build {built} UTC, run {run_id}; SHA-256 of the ")
+    assert all(f" {prefix}" in version for prefix in sums)
     bad = run_report("99999", "--out", str(out), "--db", str(demo_db))
     assert bad.returncode == 2
     assert "unknown district ARS '99999'" in bad.stderr
