@@ -17,7 +17,9 @@ import folium
 import streamlit as st
 import streamlit_folium as sf
 
-__all__ = ["RenderedMap", "render", "show"]
+__all__ = ["RenderedMap", "View", "moved_view", "render", "show"]
+
+View = tuple[tuple[float, float], float]  # (lat, lon), zoom
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class RenderedMap:
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
     zoom: int | None
+    center: tuple[float, float] | None = None  # the view Leaflet creates it with
 
 
 def _urls(element, kind: str) -> Iterator[str]:
@@ -58,6 +61,7 @@ def render(m: folium.Map) -> RenderedMap:
         css_links=_links(m, "css"),
         js_links=_links(m, "js"),
         zoom=m.options.get("zoom"),
+        center=tuple(m.location) if m.location else None,
     )
 
 
@@ -69,12 +73,23 @@ def show(
     center: tuple[float, float] | None = None,
     zoom: int | None = None,
 ) -> dict | None:
-    """Show a rendered map (full container width); the returned objects or None."""
+    """Show a rendered map (full container width); the returned objects or None.
+
+    A map opens at ``center``/``zoom`` (``None``: its own view) and keeps that
+    view while it stays on the page: new values would make the frontend call
+    ``setView`` and pull the map back while the user moves it.
+    """
     returned = list(returned_objects)
     hash_key = sf.generate_js_hash(rendered.script, key, False)
     defaults = dict.fromkeys(returned)
     if "zoom" in defaults:
         defaults["zoom"] = rendered.zoom
+    mount = st.session_state.get(_mount_key(key))
+    if hash_key not in st.session_state or (mount or {}).get("hash") != hash_key:
+        created = (rendered.center, rendered.zoom)
+        mount = {"hash": hash_key, "view": (center, zoom), "own": [created]}
+        st.session_state[_mount_key(key)] = mount  # a newly mounted map
+    center, zoom = mount["view"]
 
     def on_change() -> None:
         st.session_state[key] = st.session_state.get(hash_key, {})
@@ -100,3 +115,35 @@ def show(
         on_change=on_change,
         wrap_longitude=False,
     )
+
+
+def _mount_key(key: str) -> str:
+    """Session-state key of what the map shown under ``key`` was mounted with."""
+    return f"_{key}_mount"
+
+
+def _view(result: dict | None) -> View | None:
+    """Centre and zoom the frontend reported (``None`` before its first report)."""
+    center, zoom = (result or {}).get("center"), (result or {}).get("zoom")
+    if not center or zoom is None:
+        return None
+    return (float(center["lat"]), float(center["lng"])), float(zoom)
+
+
+def moved_view(key: str, result: dict | None) -> View | None:
+    """The view the user moved the map shown under ``key`` to, else ``None``.
+
+    A newly mounted map reports twice on its own: the view Leaflet creates it
+    with, then the view it settles at (its fit, or the view it was opened at).
+    Neither is a move of the user's.
+    """
+    view, mount = _view(result), st.session_state.get(_mount_key(key))
+    if view is None or mount is None:
+        return None
+    own = mount["own"]
+    if view in own:
+        return None
+    if len(own) < 2:
+        own.append(view)  # the settled view
+        return None
+    return view
