@@ -254,13 +254,18 @@ def test_karte_view_link_zoom_filter_and_level(live: str, page) -> None:
     assert _near(_view(frame), shown)
     assert _params(page)["zoom"] == ["11"]
     _shot(page, "state_view_zoom11_municipalities")
-    # Karte -> Regionen -> Karte: the view is still there
+    # Karte -> Regionen -> Karte: the map opens at the latest view (12), not at
+    # the one this map was first drawn with (11)
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_url("**zoom=12**")
+    _settle(page)
+    shown = _view(frame)
     page.locator("[data-testid='stSidebarNav']").get_by_text("Regionen").click()
     page.wait_for_url("**/regionen**")
     _settle(page)
     page.locator("[data-testid='stSidebarNav']").get_by_text("Karte").click()
-    frame = _new_map(page, 419, 11)
+    frame = _new_map(page, 419, 12)
     _settle(page)
-    assert _params(page)["zoom"] == ["11"]
+    assert _params(page)["zoom"] == ["12"]
     assert _params(page)["level"] == ["municipality"]
     assert _near(_view(frame), shown)
