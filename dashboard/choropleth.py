@@ -34,6 +34,8 @@ from dashboard.map_style import (
     FEW_CASES,
     FEW_STYLE,
     LAND_STYLE,
+    MAX_ZOOM,
+    MIN_ZOOM,
     NO_DATA,
     OSM_ATTRIBUTION,
     OSM_TILES,
@@ -43,6 +45,7 @@ from dashboard.map_style import (
     SAXONY_STYLE,
     SELECTED_STYLE,
     THEME_COLOURS,
+    ZOOM_STEP,
     MapOptions,
     check_colour,
     smoothed,
@@ -427,9 +430,9 @@ def base_map(data: MapData, opts: MapOptions) -> folium.Map:
         location=[51.05, 13.35],
         zoom_start=8,
         tiles=None,
-        maxZoom=18,  # no tile layer -> markercluster needs the map's maxZoom
-        minZoom=6,
-        zoomSnap=0.25,
+        maxZoom=MAX_ZOOM,  # no tile layer -> markercluster needs the map's maxZoom
+        minZoom=MIN_ZOOM,
+        zoomSnap=ZOOM_STEP,
         height=opts.height,
         control_scale=False,
     )
@@ -440,7 +443,7 @@ def base_map(data: MapData, opts: MapOptions) -> folium.Map:
             OSM_TILES,
             attr=OSM_ATTRIBUTION,
             name="OpenStreetMap",
-            max_zoom=18,
+            max_zoom=MAX_ZOOM,
             control=False,
         ).add_to(m)
     scripts = [u for u in (data.geometry_url, data.labels_url) if u is not None]
@@ -467,11 +470,11 @@ def add_borders(m: folium.Map, data: MapData, selected: Sequence[str] = ()) -> N
 
 
 def add_labels(m: folium.Map, data: MapData, opts: MapOptions) -> None:
-    """Town labels (main towns always, others zoomed in) and the search hit."""
+    """Town labels (district seats always, larger towns zoomed in), the search hit."""
     if data.places is not None and not data.places.empty:
         hit = opts.highlight[2] if opts.highlight else None
         rows = [  # the search hit is labelled once, as the hit
-            [float(r.lat), float(r.lon), str(r.name), bool(r.major)]
+            [float(r.lat), float(r.lon), str(r.name), bool(r.seat)]
             for r in data.places.itertuples()
             if r.name != hit
         ]

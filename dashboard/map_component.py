@@ -23,13 +23,15 @@ import streamlit as st
 import streamlit.components.v1 as components
 import streamlit_folium as sf
 
-__all__ = ["COMPONENT", "RenderedMap", "render", "show"]
+__all__ = ["COMPONENT", "RenderedMap", "View", "moved_view", "render", "show"]
 
 _frontend = components.declare_component(
     "sinn_map", path=str(Path(__file__).parent / "map_frontend")
 )
 #: the component's name (also the title of its iframe)
 COMPONENT = f"{__name__}.sinn_map"
+
+View = tuple[tuple[float, float], float]  # (lat, lon), zoom
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,22 @@ def show(
     center: tuple[float, float] | None = None,
     zoom: int | None = None,
 ) -> dict | None:
-    """Show a rendered map (full container width); the returned objects or None."""
+    """Show a rendered map (full container width); the returned objects or None.
+
+    A map opens at ``center``/``zoom`` (``None``: its own view) and keeps that
+    view while it stays on the page: new values would make the frontend call
+    ``setView`` and pull the map back while the user moves it.
+    """
     returned = list(returned_objects)
     hash_key = sf.generate_js_hash(rendered.script, key, False)
     defaults = dict.fromkeys(returned)
     if "zoom" in defaults:
         defaults["zoom"] = rendered.zoom
+    mount = st.session_state.get(_mount_key(key))
+    if hash_key not in st.session_state or (mount or {}).get("hash") != hash_key:
+        mount = {"hash": hash_key, "view": (center, zoom)}
+        st.session_state[_mount_key(key)] = mount  # a newly mounted map
+    center, zoom = mount["view"]
 
     def on_change() -> None:
         st.session_state[key] = st.session_state.get(hash_key, {})
@@ -105,3 +117,26 @@ def show(
         js_links=list(rendered.js_links),
         on_change=on_change,
     )
+
+
+def _mount_key(key: str) -> str:
+    """Session-state key of what the map shown under ``key`` was mounted with."""
+    return f"_{key}_mount"
+
+
+def _view(result: dict | None) -> View | None:
+    """Centre and zoom the frontend reported (``None`` before its first report)."""
+    center, zoom = (result or {}).get("center"), (result or {}).get("zoom")
+    if not center or zoom is None:
+        return None
+    return (float(center["lat"]), float(center["lng"])), float(zoom)
+
+
+def moved_view(key: str, result: dict | None) -> View | None:
+    """The view the user moved the map shown under ``key`` to, else ``None``.
+
+    The frontend reports only the user's moves, never the view a map opens at.
+    """
+    if st.session_state.get(_mount_key(key)) is None:
+        return None
+    return _view(result)

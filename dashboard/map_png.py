@@ -72,7 +72,7 @@ def map_png(
         if chosen:
             districts[chosen].boundary.plot(ax=ax, color=SELECTED, linewidth=2.5)
     if data.places is not None:
-        for place in data.places[data.places["major"]].itertuples():
+        for place in data.places[data.places["seat"]].itertuples():
             ax.plot(place.lon, place.lat, "o", color="#1f1f1f", markersize=2.5)
             ax.annotate(
                 place.name,

@@ -35,6 +35,8 @@ INDICATORS = ("initiatives", "per_100k", "lq", "nearest_km")
 FUNDING_INDICATORS = ("eur_per_inhabitant", "operations_per_100k")
 SCHEMES = ("quantiles", "equal_interval", "natural_breaks")
 BASEMAPS = ("none", "osm")
+MIN_ZOOM, MAX_ZOOM = 6, 18  # the map's zoom range (a shared link must lie in it)
+ZOOM_STEP = 0.25  # Leaflet's zoomSnap of the map
 #: Decimals shown per indicator.
 DECIMALS = {"initiatives": 0, "per_100k": 1, "lq": 2, "nearest_km": 1}
 DECIMALS |= {"eur_per_inhabitant": 2, "operations_per_100k": 1}

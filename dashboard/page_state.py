@@ -9,6 +9,7 @@ dropped with a visible notice.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -23,10 +24,13 @@ __all__ = [
     "choices",
     "date",
     "flag",
+    "from_url",
     "number",
+    "position",
     "reset",
     "restore",
     "sync_url",
+    "zoom",
 ]
 
 SEEDED_KEY = CODES_KEY  # widget key -> code, kept across pages and languages
@@ -101,7 +105,52 @@ def date(key: str, param: str, default: dt.date) -> Control:
     return Control(key, param, default, dt.date.fromisoformat, dt.date.isoformat)
 
 
-def _from_url(control: Control) -> object:
+def _finite(raw: str) -> float:
+    """A finite number (``nan``/``inf`` refused)."""
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return value
+
+
+def zoom(key: str, param: str, lo: float, hi: float, step: float) -> Control:
+    """A map zoom level in ``lo..hi`` in steps of ``step``; none by default."""
+
+    def parse(raw: str) -> float:
+        value = round(_finite(raw) / step) * step
+        if not lo <= value <= hi:
+            raise ValueError(raw)
+        return value
+
+    def dump(value: object) -> str:
+        return f"{round(float(value) / step) * step:g}"
+
+    return Control(key, param, None, parse, dump)
+
+
+def position(
+    key: str, param: str, box: tuple[float, float, float, float], decimals: int = 4
+) -> Control:
+    """A map centre ``lat,lon`` in ``box`` (south, west, north, east); default none."""
+    south, west, north, east = box  # the URL keeps ``decimals`` places (4: ~10 m)
+
+    def parse(raw: str) -> tuple[float, float]:
+        parts = raw.split(",")
+        if len(parts) != 2:
+            raise ValueError(raw)
+        lat, lon = (_finite(part) for part in parts)
+        if not (south <= lat <= north and west <= lon <= east):
+            raise ValueError(raw)
+        return lat, lon
+
+    def dump(value: object) -> str:
+        lat, lon = value
+        return f"{lat:.{decimals}f},{lon:.{decimals}f}"
+
+    return Control(key, param, None, parse, dump)
+
+
+def from_url(control: Control) -> object:
     """The control's value from the URL, else its default (invalid: notice)."""
     raws = st.query_params.get_all(control.param)
     if not raws:
@@ -129,7 +178,7 @@ def restore(controls: Sequence[Control]) -> None:
         if control.key in state:
             continue
         if control.key not in seeded:
-            seeded[control.key] = _from_url(control)
+            seeded[control.key] = from_url(control)
         state[control.key] = seeded[control.key]
 
 

@@ -689,19 +689,20 @@ def map_bounds(con: duckdb.DuckDBPyConnection) -> list[list[float]]:
 def map_places(
     con: duckdb.DuckDBPyConnection, min_population: int = 20_000
 ) -> pd.DataFrame:
-    """Town labels: each district's largest municipality and every larger town.
+    """Town labels: each district's seat and every larger town.
 
-    Columns ``name, lat, lon, population, major``; ``major`` marks the largest
-    municipality of each district (in Saxony the district seat or its main town),
-    the others have at least ``min_population`` inhabitants. Largest first.
+    Columns ``name, lat, lon, population, district_ars, seat``; ``seat`` marks
+    the Kreissitz of each Landkreis and each Kreisfreie Stadt (``districts.
+    seat_ags``, from the ETL's seats table), the others have at least
+    ``min_population`` inhabitants. Largest first.
     """
     sql = """
-        SELECT name, centroid_lat AS lat, centroid_lon AS lon, population, major
-        FROM (SELECT *, row_number() OVER (PARTITION BY district_ars
-                                           ORDER BY population DESC) = 1 AS major
-              FROM municipalities)
-        WHERE major OR population >= ?
-        ORDER BY population DESC, name
+        SELECT m.name, m.centroid_lat AS lat, m.centroid_lon AS lon, m.population,
+               m.district_ars, d.ars IS NOT NULL AS seat
+        FROM municipalities m
+        LEFT JOIN districts d ON d.seat_ags = m.ags
+        WHERE d.ars IS NOT NULL OR m.population >= ?
+        ORDER BY m.population DESC, m.name
         """
     return _frame(con, sql, [min_population])
 

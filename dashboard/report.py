@@ -44,8 +44,8 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import KeepTogether
 
+from dashboard import citation, planning, queries, report_queries, texts
 from dashboard import funding_queries as fq
-from dashboard import planning, queries, report_queries, texts
 from dashboard.classification import Classification, classify
 from dashboard.map_style import PALETTES
 from dashboard.queries import Filters
@@ -109,6 +109,7 @@ class ReportContext:
     funding: pd.DataFrame | None  # per district; None without funding tables
     state_wide: dict | None
     sources: pd.DataFrame | None
+    run: dict | None  # the build's ``etl_runs`` record: citation, data version
 
 
 def _shapes(con: duckdb.DuckDBPyConnection, level: str) -> gpd.GeoDataFrame:
@@ -153,6 +154,7 @@ def load_context(con: duckdb.DuckDBPyConnection, lang: str = "de") -> ReportCont
         else None,
         state_wide=fq.funding_state_wide(con, empty) if loaded else None,
         sources=fq.funding_sources(con) if loaded else None,
+        run=queries.latest_run(con),
     )
 
 
@@ -522,7 +524,7 @@ def summary_text(ctx: ReportContext, facts: dict) -> str:
 
 
 def source_lines(ctx: ReportContext) -> list[str]:
-    """The sources with their dates, and the map attribution."""
+    """The sources with their dates, the map attribution, citation and version."""
     lang, state = ctx.lang, ctx.state
     demo = tr("src.sinn_demo", lang) if state["demo"] else ""
     lines = [
@@ -532,17 +534,21 @@ def source_lines(ctx: ReportContext) -> list[str]:
         tr("src.boundaries", lang, file=state["boundary_file"] or "–"),
     ]
     if ctx.sources is not None:
-        citation = "; ".join(ctx.sources["citation"])
+        esf = "; ".join(ctx.sources["citation"])
         lines.append(
             tr(
                 "src.esf",
                 lang,
-                citation=citation,
+                citation=esf,
                 n=num(ctx.state_wide["operations"], 0, lang),
                 eur=num(ctx.state_wide["eligible_eur"], 0, lang),
             )
         )
     lines.append(tr("src.attribution", lang))
+    cite = citation.citation(ctx.run, lang)
+    lines.append(f"{texts.t('cite.name', lang)}: {cite}")
+    version = citation.data_version(ctx.run, lang)
+    lines.append(f"{texts.t('cite.version_name', lang)}: {version}")
     return lines
 
 

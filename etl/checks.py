@@ -93,6 +93,7 @@ def declared_checks() -> list[tuple[str, str, list]]:
         _accepted("rejects", "reason", REJECT_REASONS),
         _relationship("municipalities", "district_ars", "districts", "ars"),
         _relationship("postal_codes", "ags", "municipalities", "ags"),
+        _relationship("districts", "seat_ags", "municipalities", "ags"),
         (
             "district count",
             "SELECT abs(count(*) - ?) FROM districts",

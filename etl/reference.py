@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,9 @@ LAND = "14"
 GV_FILE = "AuszugGV4QAktuell.csv"
 ZENSUS_FILE = "zensus2022_gemeinden.parquet"
 PLZ_FILE = "zuordnung_plz_ort_landkreis.csv"
+# Kreissitze of the ten Landkreise (project data, each row with its legal source);
+# a Kreisfreie Stadt is its own seat.
+SEATS_FILE = Path(__file__).parent / "data" / "district_seats.csv"
 
 
 @dataclass
@@ -115,11 +119,26 @@ def stage_statistics(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
     )
 
 
+def read_seats(path: Path = SEATS_FILE) -> list[tuple[str, str]]:
+    """(district_ars, seat ags) of each Landkreis from the seats table."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [(row["district_ars"], row["ags"]) for row in csv.DictReader(fh)]
+
+
+def stage_seats(con: duckdb.DuckDBPyConnection) -> None:
+    """Stage the Kreissitze as ``stg_seats(district_ars, ags)``."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE stg_seats (district_ars VARCHAR, ags VARCHAR)"
+    )
+    con.executemany("INSERT INTO stg_seats VALUES (?, ?)", read_seats())
+
+
 def build_reference(con: duckdb.DuckDBPyConnection, raw: Path) -> ReferenceReport:
     """Create ``municipalities``, ``districts``, ``postal_codes``, ``context_areas``."""
     zip_path = raw / BOUNDARIES_FILE
     stage_boundaries(con, zip_path)
     stage_statistics(con, raw)
+    stage_seats(con)
     con.execute(
         """
         CREATE OR REPLACE TABLE municipalities AS
@@ -152,6 +171,7 @@ def build_reference(con: duckdb.DuckDBPyConnection, raw: Path) -> ReferenceRepor
         SELECT k.ars, k.name,
                CASE WHEN k.bez = 'Kreisfreie Stadt' THEN 'Kreisfreie Stadt'
                     ELSE 'Landkreis' END AS kind,
+               s.ags AS seat_ags,  -- NULL if this boundary edition lacks it
                m.population, round(m.area_km2, 2) AS area_km2,
                round(m.population / m.area_km2, 1) AS density,
                ST_GeomFromWKB(k.wkb) AS geom, ST_GeomFromWKB(k.web_wkb) AS geom_web
@@ -160,6 +180,11 @@ def build_reference(con: duckdb.DuckDBPyConnection, raw: Path) -> ReferenceRepor
                           sum(area_km2) AS area_km2
                    FROM municipalities GROUP BY district_ars) m
           ON m.district_ars = k.ars
+        LEFT JOIN (SELECT district_ars, ags FROM stg_seats
+                   UNION ALL  -- a Kreisfreie Stadt is its own seat
+                   SELECT ars, ars || '000' FROM stg_krs
+                   WHERE bez = 'Kreisfreie Stadt') s
+          ON s.district_ars = k.ars AND s.ags IN (SELECT ags FROM municipalities)
         ORDER BY k.ars
         """
     )
@@ -203,6 +228,8 @@ def _report(con: duckdb.DuckDBPyConnection, zip_path: Path) -> ReferenceReport:
         "gv_without_boundary": "SELECT ags FROM stg_gv "
         "WHERE ags NOT IN (SELECT ags FROM municipalities)",
         "postal_codes_without_boundary": "SELECT DISTINCT ags FROM stg_plz "
+        "WHERE ags NOT IN (SELECT ags FROM municipalities)",
+        "district_seats_without_boundary": "SELECT ags FROM stg_seats "
         "WHERE ags NOT IN (SELECT ags FROM municipalities)",
     }
     for name, sql in checks.items():

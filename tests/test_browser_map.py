@@ -156,7 +156,7 @@ def test_clusters_labels_and_marker_legend(server: str, desktop) -> None:
     assert frame.locator(".sinn-event-badge").count() > 0
     markers = frame.locator("details.sinn-legend").filter(has_text="Themenfeld")
     assert markers.get_attribute("open") is not None
-    for town in ("Leipzig", "Görlitz", "Bautzen", "Plauen"):
+    for town in ("Leipzig", "Görlitz", "Bautzen", "Plauen", "Borna", "Torgau"):
         assert frame.locator(".sinn-place.sinn-major", has_text=town).count() == 1
     assert frame.locator(".sinn-place span", has_text="Görlitz").is_visible()
     _shot(page, "map_clusters_labels")

@@ -79,11 +79,21 @@ def test_few_cases_flagged_in_map(con) -> None:
 
 
 def test_place_labels_and_search_hit(con) -> None:
-    """District main towns labelled; the search hit gets its own labelled mark."""
+    """District seats labelled; the search hit gets its own labelled mark."""
     places = q.map_places(con)
-    assert int(places["major"].sum()) == 13
-    assert {"Görlitz", "Bautzen", "Plauen", "Zwickau"} <= set(places["name"])
-    assert places["population"].min() >= 19_000
+    seats = places[places["seat"]]
+    # exactly one seat label per district: the Kreissitz, not the largest town
+    assert sorted(seats["district_ars"]) == list(q.districts(con)["ars"])
+    assert set(seats.loc[seats["district_ars"] == "14729", "name"]) == {"Borna"}
+    assert set(seats.loc[seats["district_ars"] == "14730", "name"]) == {"Torgau"}
+    assert {"Görlitz", "Bautzen", "Plauen", "Zwickau", "Meißen"} <= set(seats["name"])
+    # the largest towns of those districts stay labelled as larger towns
+    others = places[~places["seat"]]
+    assert {"Markkleeberg", "Delitzsch", "Radebeul"} <= set(others["name"])
+    assert others["population"].min() >= 20_000
+    md = map_data(con, q.Filters(), ("district",), markers=False)
+    rows = [[r.name, r.seat] for r in md.places.itertuples()]
+    assert ["Borna", True] in rows and ["Markkleeberg", False] in rows
     md = map_data(con, q.Filters(), ("district",), markers=False)
     name = json.dumps("Görlitz")  # as the template's tojson writes it
     html = build_map(md, MapOptions()).get_root().render()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.reference import build_reference
+from etl.reference import SEATS_FILE, build_reference, read_seats
 from geo.boundaries import find_layer, read_level
 from sinn.db import connect
 from tests.etl_helpers import reference_raw
@@ -54,6 +54,46 @@ def test_known_districts(ref):
     assert kinds == [("Kreisfreie Stadt", 3), ("Landkreis", 10)]
     assert (
         scalar(con, "SELECT population FROM districts WHERE ars = '14612'") == 557_782
+    )
+
+
+def test_district_seats_match_the_municipalities(ref):
+    """Each of the 10 Kreissitze is a municipality of its district, names exact."""
+    con, _ = ref
+    text = SEATS_FILE.read_text(encoding="utf-8")
+    assert text.count("SächsKrGebNG") == 10  # every row names its legal source
+    seats = read_seats()
+    assert len(seats) == 10 and len({ars for ars, _ in seats}) == 10
+    rows = con.execute(
+        """SELECT s.ars, s.ags, m.name, m.district_ars FROM
+           (SELECT unnest(?::VARCHAR[]) AS ars, unnest(?::VARCHAR[]) AS ags) s
+           JOIN municipalities m USING (ags) ORDER BY s.ars""",
+        [[a for a, _ in seats], [g for _, g in seats]],
+    ).fetchall()
+    assert [(ars, name) for ars, _, name, _ in rows] == [
+        ("14521", "Annaberg-Buchholz"),
+        ("14522", "Freiberg"),
+        ("14523", "Plauen"),
+        ("14524", "Zwickau"),
+        ("14625", "Bautzen"),
+        ("14626", "Görlitz"),
+        ("14627", "Meißen"),
+        ("14628", "Pirna"),
+        ("14729", "Borna"),
+        ("14730", "Torgau"),
+    ]
+    assert all(district == ars for ars, _, _, district in rows)
+    names = dict(
+        con.execute(
+            "SELECT d.ars, m.name FROM districts d "
+            "JOIN municipalities m ON m.ags = d.seat_ags"
+        ).fetchall()
+    )
+    assert len(names) == 13  # the three cities are their own seats
+    assert (names["14612"], names["14729"], names["14730"]) == (
+        "Dresden",
+        "Borna",
+        "Torgau",
     )
 
 

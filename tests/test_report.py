@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -115,6 +116,50 @@ def row(text: str, label: str) -> list[str]:
     raise AssertionError(f"no row {label!r} in:\n{text}")
 
 
+def build_version(db: Path) -> tuple[str, str, list[str]]:
+    """Run id, build time (``YYYY-MM-DD HH:MM:SS``) and the 12-character prefixes
+    of the reference files' SHA-256 of the database's latest build."""
+    with connect(db, read_only=True) as con:
+        run_id, finished, sources = con.execute(
+            """SELECT run_id, strftime(finished_at, '%Y-%m-%d %H:%M:%S'), sources
+               FROM etl_runs ORDER BY started_at DESC LIMIT 1"""
+        ).fetchone()
+    return run_id, finished, [s["sha256"][:12] for s in json.loads(sources)]
+
+
+def flat(text: str) -> str:
+    """The PDF text with line breaks and layout spaces as single spaces."""
+    return " ".join(text.split())
+
+
+# Citation and data version as the report writes them: {built}, {run} filled in.
+CITED = {
+    "de": (
+        "Zitiervorschlag: SINN-Atlas – Soziale Innovation in Sachsen, "
+        "Datenstand {built} UTC (Lauf {run}).",
+        "Datenversion: ",
+        "Build {built} UTC, Lauf {run}; SHA-256 der ",
+    ),
+    "en": (
+        "Suggested citation: SINN Atlas – Social innovation in Saxony, "
+        "data as of {built} UTC (run {run}).",
+        "Data version: ",
+        "build {built} UTC, run {run}; SHA-256 of the ",
+    ),
+}
+
+
+def assert_cited(text: str, db: Path, lang: str) -> None:
+    """The report's sources name the build: citation, run id, checksum prefixes."""
+    run_id, built, sums = build_version(db)
+    assert len(sums) == 5  # boundaries, Zensus, GV-ISys, postal codes, ESF list
+    citation, version_label, version = CITED[lang]
+    assert citation.format(built=built, run=run_id) in flat(text)
+    shown = flat(text).split(version_label)[1]
+    assert shown.startswith(version.format(built=built, run=run_id))
+    assert all(f" {prefix}" in shown for prefix in sums)
+
+
 @pytest.fixture(scope="module")
 def reports(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """All 13 reports of the demo database, written by the command line."""
@@ -170,6 +215,7 @@ def test_figures_in_pdf_text_equal_database(
         assert row(text, "ESF: förderfähige Ausgaben (EUR)")[0] == de(want["money"])
     assert "© GeoBasis-DE / BKG 2021 (Daten verändert)" in text
     assert "Demo-Daten:" in text  # the demo build holds demo initiatives
+    assert_cited(text, demo_db, "de")
 
 
 def test_dresden_money_matches_the_operations_contract(
@@ -216,6 +262,7 @@ def test_english_and_refusals(demo_db: Path, tmp_path: Path) -> None:
     text = pdf_text(out)
     assert "District report Nordsachsen" in text
     assert "Demo data:" in text
+    assert_cited(text, demo_db, "en")
     bad = run_report("99999", "--out", str(out), "--db", str(demo_db))
     assert bad.returncode == 2
     assert "unknown district ARS '99999'" in bad.stderr

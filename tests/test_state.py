@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
@@ -234,3 +235,119 @@ def test_reference_year_follows_a_narrower_year_filter(app: AppTest, open_page) 
     assert 2023 not in options
     assert at.select_slider(key="reg_since").value == options[-1]
     assert not [w for w in at.warning if "since" in w.value]
+
+
+VIEW_LINK = {"zoom": "10", "center": "51.0504,13.7373"}
+
+
+def _map_view(at: AppTest) -> tuple[list | None, float | None]:
+    """Centre and zoom the map component was given (``None``: its own view)."""
+    (component,) = at.get("component_instance")
+    args = json.loads(component.proto.json_args)
+    return args["center"], args["zoom"]
+
+
+def test_karte_view_link_survives_level_filter_and_language(
+    app: AppTest, assert_clean
+) -> None:
+    """``?zoom=10&center=…`` opens the map there, in the URL and the embed code."""
+    app.query_params.update(VIEW_LINK)
+    at = app.run()
+    assert_clean(at)
+    assert not at.warning[1:]  # only the demo notice
+    assert _map_view(at) == ([51.0504, 13.7373], 10)
+    args = json.loads(at.get("component_instance")[0].proto.json_args)
+    assert {"zoom", "center"} <= set(args["returned_objects"])  # moves come back
+    (snippet,) = at.code
+    assert "zoom=10&amp;center=51.0504%2C13.7373&amp;embed=true" in snippet.value
+    # a new map (level, filter, language) opens at the same view
+    at.selectbox(key="map_level").set_value("municipality").run()
+    at.toggle(key="f_events").set_value(False).run()
+    at.radio(key="lang").set_value("en").run()
+    assert_clean(at)
+    assert _map_view(at) == ([51.0504, 13.7373], 10)
+    assert at.query_params == VIEW_LINK | {
+        "level": "municipality",
+        "events": "0",
+        "lang": "en",
+    }
+
+
+def test_karte_without_view_leaves_the_url_clean(app: AppTest) -> None:
+    """No link view: the map fits Saxony itself and the URL stays empty."""
+    at = app.run()
+    assert _map_view(at) == (None, None)
+    assert not at.query_params
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("zoom", "25"),
+        ("zoom", "5"),
+        ("zoom", "zehn"),
+        ("zoom", "nan"),
+        ("center", "40.0,13.7"),  # south of the Alps
+        ("center", "51.05,3.7"),  # Belgium
+        ("center", "51.05"),
+        ("center", "51.05,13.7,1"),
+        ("center", "inf,13.7"),
+    ],
+)
+def test_karte_invalid_view_falls_back_with_notice(
+    app: AppTest, assert_clean, name: str, value: str
+) -> None:
+    """A zoom outside 6–18 or a centre far from Saxony: notice, Saxony's view."""
+    app.query_params[name] = value
+    at = app.run()
+    assert_clean(at)
+    assert any(f"`{name}={value}`" in w.value for w in at.warning)
+    assert _map_view(at) == (None, None)
+    assert name not in at.query_params
+
+
+def test_karte_quarter_zoom_and_rounded_centre(app: AppTest) -> None:
+    """Leaflet's quarter zoom steps survive; the centre keeps 4 decimals."""
+    app.query_params.update({"zoom": "8.75", "center": "50.83264,12.92371"})
+    at = app.run()
+    assert _map_view(at) == ([50.83264, 12.92371], 8.75)
+    assert at.query_params == {"zoom": "8.75", "center": "50.8326,12.9237"}
+
+
+def test_karte_search_hit_replaces_the_view(app: AppTest, con) -> None:
+    """A new search hit moves the map and the URL to the hit, zoom 11."""
+    lat, lon = con.execute(
+        "SELECT centroid_lat, centroid_lon FROM municipalities WHERE name = 'Görlitz'"
+    ).fetchone()
+    app.query_params.update(VIEW_LINK)
+    at = app.run()
+    at.text_input(key="map_search").input("Görlitz").run()
+    assert _map_view(at) == ([lat, lon], 11)
+    assert at.query_params == {"zoom": "11", "center": f"{lat:.4f},{lon:.4f}"}
+
+
+@pytest.mark.parametrize(
+    ("zoom", "shown"),
+    [("10", ([51.0504, 13.7373], 10)), ("99", ([51.0504, 13.7373], None))],
+)
+def test_embed_honours_the_view_link(app: AppTest, zoom: str, shown) -> None:
+    """The embed page opens at the link's zoom and centre; a bad zoom: notice."""
+    app.query_params.update(VIEW_LINK | {"view": "embed", "zoom": zoom})
+    at = app.run()
+    assert _map_view(at) == shown
+    assert any(f"`zoom={zoom}`" in w.value for w in at.warning) == (zoom == "99")
+
+
+@pytest.mark.parametrize(
+    ("view", "kept"),
+    [
+        (((51.3, 12.4), 11.25), ((51.3, 12.4), 11.25)),
+        (((53.9, 10.1), 7.0), ((52.5, 11.0), 7.0)),  # Hamburg: the box's corner
+        (((48.1, 16.5), 19.0), ((49.5, 16.0), 18)),
+    ],
+)
+def test_view_kept_inside_saxonys_box(view, kept) -> None:
+    """A view moved far away is kept at the edge of the box a link may carry."""
+    from dashboard.app_pages.karte import clamp_view
+
+    assert clamp_view(view) == kept

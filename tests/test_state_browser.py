@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -164,3 +165,98 @@ def test_start_without_warnings(live: str, page, server_log: Path) -> None:
     log = server_log.read_text()
     assert "You can now view your Streamlit app" in log
     assert "WARNING" not in log.upper() and "Traceback" not in log, log
+
+
+def _params(page) -> dict[str, list[str]]:
+    """The page URL's query parameters."""
+    return parse_qs(urlsplit(page.url).query)
+
+
+def _view(frame) -> dict:
+    """Leaflet's zoom and centre of the map in ``frame``."""
+    return frame.evaluate(
+        "() => ({zoom: window.sinnMap.getZoom(), lat: window.sinnMap.getCenter().lat,"
+        " lng: window.sinnMap.getCenter().lng})"
+    )
+
+
+def _new_map(page, shapes: int, zoom: float):
+    """The map frame drawn after the last ``_mark_old`` once it shows ``zoom``."""
+    while True:
+        _, frame = _map(page, shapes)
+        if not frame.evaluate("() => window.sinnOld === true"):
+            break
+    shown = f"window.sinnMap && window.sinnMap.getZoom() === {zoom}"
+    frame.wait_for_function(f"() => {shown}")
+    return frame
+
+
+def _mark_old(frame) -> None:
+    """Mark the shown map, so that its redrawn successor can be told apart."""
+    frame.evaluate("() => { window.sinnOld = true; }")
+
+
+def _near(view: dict, other: dict) -> bool:
+    """Both centres within a pixel at ``view``'s zoom (Leaflet snaps to pixels)."""
+    pixel = 360 / 256 / 2 ** view["zoom"]  # degrees of longitude, more than latitude
+    return all(abs(view[k] - other[k]) <= pixel for k in ("lat", "lng"))
+
+
+def test_karte_own_view_leaves_the_url_clean(live: str, page) -> None:
+    """The map fitting Saxony by itself is no view to share: the URL stays empty."""
+    page.set_viewport_size({"width": 1300, "height": 900})
+    page.goto(live)
+    _, frame = _map(page, 13)
+    _settle(page)
+    assert frame.evaluate("() => window.sinnSent === undefined")  # nothing sent
+    assert _params(page) == {}
+
+
+def test_karte_view_link_zoom_filter_and_level(live: str, page) -> None:
+    """A zoom/centre link opens there; a zoom joins the URL; redraws keep it."""
+    page.set_viewport_size({"width": 1300, "height": 900})
+    page.goto(f"{live}/?zoom=10&center=51.0504,13.7373")
+    frame = _new_map(page, 13, 10)
+    assert _near(_view(frame), {"lat": 51.0504, "lng": 13.7373})
+    _settle(page)
+    # zoom in with the map's own control: the URL follows
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_url("**zoom=11**")
+    _settle(page)
+    lat, lng = map(float, _params(page)["center"][0].split(","))
+    shown = _view(frame)
+    assert abs(shown["lat"] - lat) < 1e-4 and abs(shown["lng"] - lng) < 1e-4
+    assert _near(shown, {"lat": 51.0504, "lng": 13.7373})
+    # a sidebar filter redraws the map: it opens at the same view
+    _mark_old(frame)
+    page.locator("[data-testid='stSidebar']").get_by_text(
+        "Veranstaltungen anzeigen", exact=True
+    ).click()
+    page.wait_for_url("**events=0**")
+    _settle(page)
+    frame = _new_map(page, 13, 11)
+    assert _near(_view(frame), shown)
+    # another level: a new map, same view
+    _mark_old(frame)
+    _pick(page, "Ebene", "Gemeinden")
+    page.wait_for_url("**level=municipality**")
+    _settle(page)
+    frame = _new_map(page, 419, 11)
+    assert _near(_view(frame), shown)
+    assert _params(page)["zoom"] == ["11"]
+    _shot(page, "state_view_zoom11_municipalities")
+    # Karte -> Regionen -> Karte: the map opens at the latest view (12), not at
+    # the one this map was first drawn with (11)
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_url("**zoom=12**")
+    _settle(page)
+    shown = _view(frame)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Regionen").click()
+    page.wait_for_url("**/regionen**")
+    _settle(page)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Karte").click()
+    frame = _new_map(page, 419, 12)
+    _settle(page)
+    assert _params(page)["zoom"] == ["12"]
+    assert _params(page)["level"] == ["municipality"]
+    assert _near(_view(frame), shown)

@@ -11,17 +11,31 @@ from dashboard import data, filters, map_component, page_state
 from dashboard.choropleth import build_map, few_cases
 from dashboard.components import kpi_row, map_assets, shared_urls, show_table
 from dashboard.i18n import fmt_num, labels, language, remember_labelled, t
-from dashboard.map_component import RenderedMap
+from dashboard.map_component import RenderedMap, View
 from dashboard.map_data import MapData
-from dashboard.map_style import BASEMAPS, INDICATORS, SCHEMES, SMOOTHABLE, MapOptions
+from dashboard.map_style import (
+    BASEMAPS,
+    INDICATORS,
+    MAX_ZOOM,
+    MIN_ZOOM,
+    SCHEMES,
+    SMOOTHABLE,
+    ZOOM_STEP,
+    MapOptions,
+)
 from dashboard.narrative import summary_text
 from dashboard.queries import MAP_LEVELS, Filters
 from dashboard.sharing import render_share
 
 MAP_KEY = "karte_map"
-# Only clicks come back from the map: pan and zoom must not rerun the app.
-RETURNED = ["last_active_drawing", "last_object_clicked"]
+# Clicks and the view come back from the map: a pan or zoom reruns only the
+# map's fragment (to keep the view in the URL), nothing else.
+RETURNED = ["last_active_drawing", "last_object_clicked", "zoom", "center"]
 HANDLED_CLICK_KEY = "_karte_handled_click"
+HIT_KEY = "_karte_search_hit"  # the search hit the stored view was last set to
+# Saxony and its surroundings (south, west, north, east): a shared centre must lie
+# in it.
+VIEW_BOX = (49.5, 11.0, 52.5, 16.0)
 # Level and indicator the table and text below the map were last drawn for.
 SHOWN_KEY = "_karte_shown"
 SEARCH_ZOOM = {"municipality": 11, "initiative": 15}
@@ -73,6 +87,11 @@ CONTROLS = (
     page_state.choice("map_basemap", "basemap", BASEMAPS, BASEMAPS[0]),
     page_state.flag("map_smoothed", "smoothed", False),
 )
+# The map's view (zoom, centre): none until the map is moved or a link sets it.
+VIEW = (
+    page_state.zoom("map_zoom", "zoom", MIN_ZOOM, MAX_ZOOM, ZOOM_STEP),
+    page_state.position("map_center", "center", VIEW_BOX),
+)
 
 
 def _controls() -> tuple[str, MapOptions]:
@@ -105,18 +124,18 @@ def _controls() -> tuple[str, MapOptions]:
     )
 
 
-def _search(f: Filters) -> tuple[tuple[float, float] | None, int | None, tuple | None]:
-    """Search box; the chosen match's position, zoom and label (or ``None``)."""
+def _search(f: Filters) -> tuple[tuple | None, int | None]:
+    """Search box; the chosen match's ``(lat, lon, label)`` and zoom (or ``None``)."""
     text = st.text_input(
         t("karte.search"), key="map_search", placeholder=t("karte.search_placeholder")
     )
     if not text.strip():
-        return None, None, None
+        return None, None
     found = data.map_search(text)
     if found.empty:
         # Markdown caption: the typed text goes into a code span, never as markup
         st.caption(t("karte.search_none", q=filters.shown_value(text.strip())))
-        return None, None, None
+        return None, None
     labels = {
         i: f"{row.name} · {row.detail or ''} ({t(f'map.search.{row.kind}')})"
         for i, row in enumerate(found.itertuples())
@@ -126,7 +145,37 @@ def _search(f: Filters) -> tuple[tuple[float, float] | None, int | None, tuple |
     )
     row = found.iloc[choice]
     lat, lon = float(row["lat"]), float(row["lon"])
-    return (lat, lon), SEARCH_ZOOM[row["kind"]], (lat, lon, str(row["name"]))
+    return (lat, lon, str(row["name"])), SEARCH_ZOOM[row["kind"]]
+
+
+def _stored_view() -> tuple[tuple[float, float] | None, float | None]:
+    """The kept map view: centre and zoom (``None`` each: the map's own)."""
+    return st.session_state.get("map_center"), st.session_state.get("map_zoom")
+
+
+def _go_to_hit(hit: tuple | None, zoom: int | None) -> None:
+    """A new search hit replaces the kept view by the hit's position and zoom."""
+    if hit is not None and hit != st.session_state.get(HIT_KEY):
+        st.session_state["map_center"] = hit[:2]
+        st.session_state["map_zoom"] = zoom
+    st.session_state[HIT_KEY] = hit
+
+
+def clamp_view(view: View) -> View:
+    """The view with its centre inside ``VIEW_BOX`` and its zoom in range."""
+    (lat, lon), zoom = view
+    south, west, north, east = VIEW_BOX
+    lat, lon = min(max(lat, south), north), min(max(lon, west), east)
+    return (lat, lon), min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+
+
+def _keep_view(result: dict | None) -> None:
+    """Keep the view the user moved the map to and mirror it, rounded, in the URL."""
+    # unrounded in the session: a redrawn map opens exactly where this one was
+    view = map_component.moved_view(MAP_KEY, result)
+    if view is not None:
+        st.session_state["map_center"], st.session_state["map_zoom"] = clamp_view(view)
+    page_state.sync_url(VIEW)
 
 
 def _handle_click(result: dict | None, f: Filters) -> None:
@@ -206,13 +255,16 @@ def _map_section(f: Filters) -> tuple[str, MapOptions]:
     either reruns the whole page.
     """
     level, opts = _controls()
-    center, zoom, hit = _search(f)
+    page_state.restore(VIEW)
+    hit, zoom = _search(f)
+    _go_to_hit(hit, zoom)
     shown = (level, opts.indicator)
     if st.session_state.setdefault(SHOWN_KEY, shown) != shown:
         st.session_state[SHOWN_KEY] = shown
         st.rerun()
     opts = replace(opts, selected=f.districts, highlight=hit)
-    result = _show_map(f, level, opts, RETURNED, center, zoom)
+    result = _show_map(f, level, opts, RETURNED, *_stored_view())
+    _keep_view(result)  # before the embed code, which carries the URL's view
     render_share(map_data(f, level), opts, level)
     _handle_click(result, f)
     return level, opts
@@ -259,4 +311,5 @@ def render_embed() -> None:
         assets=map_assets(),
         height=600,
     )
-    _show_map(f, level, opts, [])
+    zoom, center = (page_state.from_url(control) for control in VIEW)
+    _show_map(f, level, opts, [], center, zoom)
