@@ -258,7 +258,7 @@ def test_karte_view_link_survives_level_filter_and_language(
     assert _map_view(at) == ([51.0504, 13.7373], 10)
     args = json.loads(at.get("component_instance")[0].proto.json_args)
     assert {"zoom", "center"} <= set(args["returned_objects"])  # moves come back
-    (snippet,) = at.code
+    (snippet,) = at.text_area  # the embed code
     assert "zoom=10&amp;center=51.0504%2C13.7373&amp;embed=true" in snippet.value
     # a new map (level, filter, language) opens at the same view
     at.selectbox(key="map_level").set_value("municipality").run()
