@@ -18,7 +18,9 @@ and municipality level. The targets are printed as ratios against the naive
 page measured in the same run.
 
 Set-ups measured in Chromium: the naive page and the app, each served directly
-and through nginx (``deploy/``, one replica; its CPU counts nginx too).
+and through nginx (``deploy/``, one replica; its CPU counts nginx too). Then the
+public embed at district level: the static site of ``dashboard.export_site``
+from ``python -m http.server`` against the naive page at ``?level=district``.
 
 Run from the project root: ``.venv/bin/python -m bench.bench_dashboard
 [--db PATH] [--browser [--visits N] [--no-apptest]]``.
@@ -29,8 +31,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -277,6 +282,7 @@ def _change_filter(page, shapes: int) -> float:
     return seconds
 
 
+SHAPES = {"district": 13, "municipality": 419}  # areas drawn per map level
 #: set-up (see ``bench_load.setup``) -> row label; the first is the baseline
 SETUPS = {
     "naive": "naive, direct",
@@ -286,41 +292,106 @@ SETUPS = {
 }
 
 
-def measure_server(name: str, db: Path, browser, visits: int) -> Visits:
+def _visits(result: Visits, ps: list, visit: Callable, visits: int) -> None:
+    """A first visitor, then ``visits`` measured ones (time, bytes, server CPU)."""
+    from bench.bench_load import quiet_cpu
+
+    result.first_s, *_rest, context, _page = visit()
+    context.close()
+    for _ in range(visits):
+        before = quiet_cpu(ps)
+        seconds, boot, ws, http, context, _page = visit()
+        cpu = quiet_cpu(ps) - before
+        context.close()
+        result.cpu_per_view += cpu / visits
+        result.warm_s.append(seconds)
+        result.boot_s.append(boot)
+        result.ws_bytes.append(ws)
+        result.http_bytes.append(http)
+
+
+def measure_server(
+    name: str, db: Path, browser, visits: int, level: str = "municipality"
+) -> Visits:
     """Start one set-up fresh; first visitor, warm visitors with CPU, filter changes."""
-    from bench.bench_load import quiet_cpu, setup
+    from bench.bench_load import setup
 
     result = Visits(name)
+    shapes = SHAPES[level]
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         with setup(name, db, Path(tmp)) as served:
             result.start_s = time.perf_counter() - start
             url, procs, _own = served
             ps = [psutil.Process(p.pid) for p in procs]
-            map_url = f"{url}/?level=municipality"
-            result.first_s, *_rest, context, _page = _visit(browser, map_url, 419)
-            context.close()
-            for _ in range(visits):
-                before = quiet_cpu(ps)
-                seconds, boot, ws, http, context, page = _visit(browser, map_url, 419)
-                cpu = quiet_cpu(ps) - before
-                context.close()
-                result.cpu_per_view += cpu / visits
-                result.warm_s.append(seconds)
-                result.boot_s.append(boot)
-                result.ws_bytes.append(ws)
-                result.http_bytes.append(http)
-            if name == "direct":
-                for level, shapes in (("district", 13), ("municipality", 419)):
+            map_url = f"{url}/?level={level}"
+            _visits(result, ps, lambda: _visit(browser, map_url, shapes), visits)
+            if name == "direct" and level == "municipality":
+                for changed, count in SHAPES.items():
                     *_figures, context, page = _visit(
-                        browser, f"{url}/?level={level}", shapes
+                        browser, f"{url}/?level={changed}", count
                     )
                     # off (a new parameter set), on (cached), off (cached)
-                    result.changes[level] = [
-                        _change_filter(page, shapes) for _ in range(3)
+                    result.changes[changed] = [
+                        _change_filter(page, count) for _ in range(3)
                     ]
                     context.close()
     return result
+
+
+def _site_visit(browser, url: str) -> tuple[float, float, int, int, object, object]:
+    """A fresh visitor of the static site: seconds to the 13 drawn districts, bytes."""
+    context = browser.new_context(viewport={"width": 1300, "height": 1100})
+    page = context.new_page()
+    traffic = _Traffic(page)
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(f"{NEW_SHAPES_JS} >= 13", timeout=180_000)
+    seconds = time.perf_counter() - start
+    page.wait_for_load_state("networkidle")
+    return seconds, 0.0, traffic.ws, traffic.http(), context, page
+
+
+def measure_site(db: Path, browser, visits: int) -> Visits:
+    """The static public site (``dashboard.export_site``) from a plain web server."""
+    from dashboard.export_site import export_site
+    from deploy.replicas import free_port
+
+    result = Visits("static site")
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        start = time.perf_counter()
+        export_site(db, site)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+            cwd=site,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/index.html"
+            _wait_http(url)
+            result.start_s = time.perf_counter() - start
+            ps = [psutil.Process(server.pid)]
+            _visits(result, ps, lambda: _site_visit(browser, url), visits)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    return result
+
+
+def _wait_http(url: str, timeout_s: float = 30) -> None:
+    """Return once ``url`` answers."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _ratio(ours: float, naive: float, target: float) -> str:
@@ -345,6 +416,8 @@ def print_visits(results: dict[str, Visits]) -> None:
         f"{'CPU/view':>10}{'views/core-min':>15}"
     )
     for name, r in results.items():
+        if name not in SETUPS:
+            continue
         warm, boot = statistics.median(r.warm_s), statistics.median(r.boot_s)
         row = [
             f"{SETUPS[name]:<22}{r.start_s:>6.1f}s{r.first_s:>9.2f}s",
@@ -384,6 +457,7 @@ def print_visits(results: dict[str, Visits]) -> None:
         )
     both = results["nginx x1"].cpu_per_view / results["naive nginx"].cpu_per_view
     print(f"  CPU per view, both via nginx: ours / naive {both:.2f}x")
+    print_public(results)
     for level, times in results["direct"].changes.items():
         shown = ", ".join(f"{s:.2f}" for s in times)
         verdict = "OK" if max(times[1:]) <= 1 else "MISSED"
@@ -391,6 +465,23 @@ def print_visits(results: dict[str, Visits]) -> None:
             f"  filter change -> map, {level:<12} {shown} s (new set, cached, cached;"
             f" target warm <= 1 s: {verdict})"
         )
+
+
+def print_public(results: dict[str, Visits]) -> None:
+    """The public embed at district level: static site against the naive page."""
+    naive, site = results["naive district"], results["static site"]
+    print(
+        "\npublic embed, district level (13 areas), fresh visitors:"
+        f"\n  naive page, direct      warm {statistics.median(naive.warm_s):.2f} s,"
+        f" payload {_mb(_payload(naive))}, CPU/view {naive.cpu_per_view:.3f} s"
+        f"\n  static site, web server warm {statistics.median(site.warm_s):.2f} s,"
+        f" payload {_mb(_payload(site))}, CPU/view {site.cpu_per_view:.3f} s"
+    )
+    time_ratio = statistics.median(site.warm_s) / statistics.median(naive.warm_s)
+    print(
+        f"  static / naive: time to map {time_ratio:.2f}x,"
+        f" payload {_payload(site) / _payload(naive):.2f}x (no Python per visitor)"
+    )
 
 
 def browser_figures(db: Path, visits: int) -> None:
@@ -405,6 +496,10 @@ def browser_figures(db: Path, visits: int) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             results = {n: measure_server(n, db, browser, visits) for n in SETUPS}
+            results["naive district"] = measure_server(
+                "naive", db, browser, visits, "district"
+            )
+            results["static site"] = measure_site(db, browser, visits)
         finally:
             browser.close()
     print_visits(results)
