@@ -178,7 +178,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
             "file_order INTEGER, source_file VARCHAR, source_row BIGINT, "
             f"is_demo BOOLEAN, public_if_empty BOOLEAN, {fields}, extra VARCHAR)"
         )
-    geocode.prepare_lookup(con)
+    if not geocode.has_lookup(con):  # the reference cache may have brought it
+        geocode.prepare_lookup(con)
 
 
 @dataclass(frozen=True)
@@ -319,23 +320,30 @@ def _validate(con: duckdb.DuckDBPyConnection, kind: str, target: str) -> None:
                 {any_problem} AS bad,
                 CASE WHEN {any_problem} THEN concat_ws('; ', {messages}) END AS problems
             FROM parsed
-        ), ranked AS (
-            SELECT *, CASE WHEN c_name IS NOT NULL AND NOT bad
-                THEN row_number() OVER (PARTITION BY c_id ORDER BY rid) END AS id_rank
-            FROM checked
         )
         SELECT * EXCLUDE (bad, problems, p_lat, p_lon),
-            CASE WHEN id_rank = 1 THEN p_lon END AS c_lon,
-            CASE WHEN id_rank = 1 THEN p_lat END AS c_lat,
+            CASE WHEN c_name IS NOT NULL AND NOT bad THEN p_lon END AS c_lon,
+            CASE WHEN c_name IS NOT NULL AND NOT bad THEN p_lat END AS c_lat,
             CASE WHEN c_name IS NULL THEN 'missing_name'
-                 WHEN bad THEN 'unparseable_value'
-                 WHEN id_rank > 1 THEN 'duplicate_id' END AS reason,
+                 WHEN bad THEN 'unparseable_value' END AS reason,
             CASE WHEN c_name IS NULL THEN 'name is empty'
-                 WHEN bad THEN problems
-                 WHEN id_rank > 1
-                 THEN 'id ' || left(c_id, 60) || ' already imported' END
-                AS detail
-        FROM ranked
+                 WHEN bad THEN problems END AS detail
+        FROM checked
+        """
+    )
+    # Later rows repeating a valid row's id: a hash aggregate finds the few
+    # repeated ids, so only their rows are ranked (not a window over all rows).
+    con.execute(
+        f"""
+        UPDATE {target} SET reason = 'duplicate_id',
+            detail = 'id ' || left(c_id, 60) || ' already imported',
+            c_lon = NULL, c_lat = NULL
+        WHERE rid IN (
+            SELECT rid FROM {target}
+            WHERE reason IS NULL AND c_id IN (
+                SELECT c_id FROM {target} WHERE reason IS NULL
+                GROUP BY c_id HAVING count(*) > 1)
+            QUALIFY row_number() OVER (PARTITION BY c_id ORDER BY rid) > 1)
         """
     )
 
