@@ -14,11 +14,10 @@ from pathlib import Path
 
 import duckdb
 
-from etl import aggregate, checks, fetch, importer, ingest, marts, publish
+from etl import aggregate, checks, fetch, importer, ingest, marts, publish, refcache
 from etl.headers import load_column_map
 from etl.macros import install_macros
 from etl.operations import ESF_LIST, import_operations
-from etl.reference import build_reference
 from etl.schema import TABLE_DDL
 from sinn import config
 from sinn.db import connect
@@ -38,6 +37,8 @@ class RunSummary:
     status: str = "running"
     demo: bool = False
     boundary_file: str = ""
+    # reference tables: "hit" (from the cache), "miss" (built and cached) or "off"
+    reference_cache: str = ""
     municipalities: int = 0
     districts: int = 0
     inputs: list[dict] = field(default_factory=list)
@@ -59,7 +60,7 @@ class RunSummary:
             f"Build {self.status}: {self.db_path} in {self.duration_s:.2f} s",
             f"  reference: {self.districts} districts, "
             f"{self.municipalities} municipalities "
-            f"({self.boundary_file})",
+            f"({self.boundary_file}; cache {self.reference_cache})",
         ]
         lines += [
             f"  input {i['kind']:<10} {Path(i['path']).name}: {i['rows']} rows, "
@@ -374,7 +375,9 @@ def build(
                 install_macros(con)
                 marts.create_metric_macros(con)
                 with _timed(summary, "reference"):
-                    report = build_reference(con, raw)
+                    report, summary.reference_cache = refcache.reference_tables(
+                        con, raw, config.cache_dir()
+                    )
                 summary.boundary_file = report.boundary_file
                 summary.sources = source_files(raw)
                 summary.municipalities, summary.districts = (

@@ -70,6 +70,16 @@ def prepare_lookup(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("geo_pieces_df")
 
 
+def has_lookup(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the lookups of :func:`prepare_lookup` exist on ``con``."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE temporary AND table_name IN (?, ?, ?)",
+        [PIECES, NAME_KEYS, DISTRICT_KEYS],
+    ).fetchone()[0]
+    return found == 3
+
+
 def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
     """Resolve a location for every valid row of relation ``source`` into ``target``.
 
@@ -159,7 +169,9 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
                  END AS p_lon,
             CASE WHEN d.ags IS NOT NULL THEN o.c_lat WHEN s.ags IS NOT NULL THEN o.c_lon
                  END AS p_lat,
-            CASE
+            -- why a row stays unplaced: worked out only for those rows
+            CASE WHEN coalesce(d.ags, s.ags, a.ags, p.ags, n.ags) IS NOT NULL
+                THEN NULL
                 WHEN p.n > 1 AND p.ags IS NULL THEN 'ambiguous_postal_code'
                 WHEN n.n > 1 THEN 'ambiguous_municipality'
                 WHEN o.c_lon IS NOT NULL
@@ -168,7 +180,8 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
                      (SELECT postal_code FROM {ref["plz_outside"]})
                     THEN 'outside_saxony'
                 ELSE 'no_location' END AS fail_reason,
-            concat_ws('; ',
+            CASE WHEN coalesce(d.ags, s.ags, a.ags, p.ags, n.ags) IS NULL
+            THEN concat_ws('; ',
                 CASE WHEN o.c_lon IS NOT NULL
                      THEN 'coordinates ' || o.c_lat || ', ' || o.c_lon
                           || ' not in Saxony' END,
@@ -189,7 +202,7 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
                 CASE WHEN NOT (sinn_given(o.ags) OR sinn_given(o.postal_code)
                      OR sinn_given(o.city) OR sinn_given(o.municipality)
                      OR o.c_lon IS NOT NULL) THEN 'no location given' END
-            ) AS fail_detail
+            ) END AS fail_detail
         FROM {step["ok"]} o
         LEFT JOIN {step["hit_direct"]} d USING (rid)
         LEFT JOIN {step["hit_swapped"]} s USING (rid)

@@ -178,7 +178,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
             "file_order INTEGER, source_file VARCHAR, source_row BIGINT, "
             f"is_demo BOOLEAN, public_if_empty BOOLEAN, {fields}, extra VARCHAR)"
         )
-    geocode.prepare_lookup(con)
+    if not geocode.has_lookup(con):  # the reference cache may have brought it
+        geocode.prepare_lookup(con)
 
 
 @dataclass(frozen=True)
@@ -319,23 +320,30 @@ def _validate(con: duckdb.DuckDBPyConnection, kind: str, target: str) -> None:
                 {any_problem} AS bad,
                 CASE WHEN {any_problem} THEN concat_ws('; ', {messages}) END AS problems
             FROM parsed
-        ), ranked AS (
-            SELECT *, CASE WHEN c_name IS NOT NULL AND NOT bad
-                THEN row_number() OVER (PARTITION BY c_id ORDER BY rid) END AS id_rank
-            FROM checked
         )
         SELECT * EXCLUDE (bad, problems, p_lat, p_lon),
-            CASE WHEN id_rank = 1 THEN p_lon END AS c_lon,
-            CASE WHEN id_rank = 1 THEN p_lat END AS c_lat,
+            CASE WHEN c_name IS NOT NULL AND NOT bad THEN p_lon END AS c_lon,
+            CASE WHEN c_name IS NOT NULL AND NOT bad THEN p_lat END AS c_lat,
             CASE WHEN c_name IS NULL THEN 'missing_name'
-                 WHEN bad THEN 'unparseable_value'
-                 WHEN id_rank > 1 THEN 'duplicate_id' END AS reason,
+                 WHEN bad THEN 'unparseable_value' END AS reason,
             CASE WHEN c_name IS NULL THEN 'name is empty'
-                 WHEN bad THEN problems
-                 WHEN id_rank > 1
-                 THEN 'id ' || left(c_id, 60) || ' already imported' END
-                AS detail
-        FROM ranked
+                 WHEN bad THEN problems END AS detail
+        FROM checked
+        """
+    )
+    # Later rows repeating a valid row's id: a hash aggregate finds the few
+    # repeated ids, so only their rows are ranked (not a window over all rows).
+    con.execute(
+        f"""
+        UPDATE {target} SET reason = 'duplicate_id',
+            detail = 'id ' || left(c_id, 60) || ' already imported',
+            c_lon = NULL, c_lat = NULL
+        WHERE rid IN (
+            SELECT rid FROM {target}
+            WHERE reason IS NULL AND c_id IN (
+                SELECT c_id FROM {target} WHERE reason IS NULL
+                GROUP BY c_id HAVING count(*) > 1)
+            QUALIFY row_number() OVER (PARTITION BY c_id ORDER BY rid) > 1)
         """
     )
 
@@ -371,18 +379,28 @@ def _reject(
     """Insert one file's failed rows into ``rejects`` as read; return their count."""
     src = _source(con, result.table)
     raw_sql, raw_keys = _json_of(src.refs, src.headers)
+    # rid = file order * _RID_BASE + row number: the file's rows and their numbers
+    # come from rid itself, without a join with the staging table.
+    first = result.order * _RID_BASE
     return con.execute(
         f"""
         INSERT INTO rejects
-        SELECT ?, st.source_file, st.source_row,
+        SELECT ?, ?, v.rid - ?,
                coalesce(v.reason, l.fail_reason), coalesce(v.detail, l.fail_detail),
                coalesce({raw_sql}, '{{}}')
         FROM {validated} v LEFT JOIN {located} l USING (rid)
-        JOIN {staged_relation(result.kind)} st USING (rid)
-        JOIN {result.table} AS s({src.alias}) ON s.src_row = st.source_row
-        WHERE st.file_order = ? AND (v.reason IS NOT NULL OR l.l_ags IS NULL)
+        JOIN {result.table} AS s({src.alias}) ON s.src_row = v.rid - ?
+        WHERE v.rid BETWEEN ? AND ? AND (v.reason IS NOT NULL OR l.l_ags IS NULL)
         """,
-        [result.kind, *raw_keys, result.order],
+        [
+            result.kind,
+            Path(result.path).name,
+            first,
+            *raw_keys,
+            first,
+            first,
+            first + _RID_BASE - 1,
+        ],
     ).fetchone()[0]
 
 
@@ -393,13 +411,18 @@ def process(
     validated, located = f"int_{kind}_validated", f"int_{kind}_located"
     _validate(con, kind, validated)
     geocode.geocode(con, validated, located)
-    _accept(con, kind, validated, located)
+    # Rejects first: each source table is dropped as soon as its rejects carry
+    # the raw values, so less is held in memory while the accepted rows are built.
     for result in (r for r in staged if r.kind == kind):
         result.rejected += _reject(con, result, validated, located)
         con.execute(f"DROP TABLE {result.table}")
+    _accept(con, kind, validated, located)
+    # An empty copy replaces the staging table: a DELETE would keep its memory
+    # (in-memory tables are never vacuumed) and push later steps to spill to disk.
+    stg = staged_relation(kind)
     con.execute(
         f"DROP TABLE {validated}; DROP TABLE {located}; "
-        f"DELETE FROM {staged_relation(kind)}"
+        f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT * FROM {stg} LIMIT 0"
     )
 
 

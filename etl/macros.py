@@ -5,11 +5,14 @@ from __future__ import annotations
 import duckdb
 
 MACROS = r"""
-CREATE OR REPLACE TEMP MACRO sinn_text(s) AS
-    nullif(trim(regexp_replace(s, '[[:cntrl:]]+', ' ', 'g')), '');
+-- replace only where a control character is (a match is cheaper than a replace)
+CREATE OR REPLACE TEMP MACRO sinn_text(s) AS nullif(trim(CASE
+    WHEN regexp_matches(s, '[[:cntrl:]]')
+    THEN regexp_replace(s, '[[:cntrl:]]+', ' ', 'g') ELSE s END), '');
 CREATE OR REPLACE TEMP MACRO sinn_given(s) AS s IS NOT NULL AND trim(s) <> '';
-CREATE OR REPLACE TEMP MACRO sinn_coord(s) AS
-    try_cast(replace(trim(s), ',', '.') AS DOUBLE);
+-- plain numbers cast directly; decimal commas and padding take the second try
+CREATE OR REPLACE TEMP MACRO sinn_coord(s) AS coalesce(
+    try_cast(s AS DOUBLE), try_cast(replace(trim(s), ',', '.') AS DOUBLE));
 CREATE OR REPLACE TEMP MACRO sinn_amount(s) AS try_cast(
     CASE WHEN regexp_replace(s, '[\s€]', '', 'g') LIKE '%,%'
          THEN replace(replace(regexp_replace(s, '[\s€]', '', 'g'), '.', ''), ',', '.')
@@ -49,7 +52,7 @@ CREATE OR REPLACE TEMP MACRO sinn_checkmark(s) AS
     lower(trim(s)) IN ('x', '✓', '✔', '☑');
 -- A CSV cell a spreadsheet will not run as a formula.
 CREATE OR REPLACE TEMP MACRO sinn_csv_cell(s) AS CASE
-    WHEN regexp_matches(s, '^[=+\-@\t\r]') THEN '''' || s ELSE s END;
+    WHEN left(s, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || s ELSE s END;
 CREATE OR REPLACE TEMP MACRO sinn_url(s) AS CASE
     WHEN regexp_full_match(trim(s), '(?i)https?://[^\s<>"]+') THEN trim(s) END;
 CREATE OR REPLACE TEMP MACRO sinn_key(s) AS nullif(regexp_replace(

@@ -28,6 +28,17 @@ def db_path() -> Path:
     )
 
 
+def cache_dir() -> Path | None:
+    """Folder of the reference table cache (``SINN_CACHE_DIR``, ``data/cache``).
+
+    An empty ``SINN_CACHE_DIR`` turns the cache off.
+    """
+    value = os.environ.get("SINN_CACHE_DIR")
+    if value is None:
+        return PROJECT_ROOT / "data" / "cache"
+    return Path(value) if value.strip() else None
+
+
 def mirror_dir() -> Path:
     """Local mirror of the reference data (``SINN_DATA_MIRROR``, ``../shared/data``)."""
     return Path(
