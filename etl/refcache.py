@@ -64,7 +64,9 @@ def cache_key(raw: Path) -> str | None:
     digest = hashlib.sha256(f"sinn-reference-cache {CACHE_VERSION}\n".encode())
     for path in files:
         digest.update(f"{path.name} {fetch.sha256(path)}\n".encode())
-    for source in (*(Path(m.__file__) for m in _CODE), Path(__file__)):
+    # the project's own reference table (Kreissitze) counts like the code
+    own = (*(Path(m.__file__) for m in _CODE), Path(__file__), reference.SEATS_FILE)
+    for source in own:
         digest.update(source.read_bytes())
     for library in _LIBRARIES:
         digest.update(f"{library} {metadata.version(library)}\n".encode())

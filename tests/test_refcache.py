@@ -112,3 +112,18 @@ def test_builds_report_the_cache_and_publish_the_same_tables(tmp_path, monkeypat
         with connect(db, read_only=True) as con:
             assert con.execute("SELECT ags FROM initiatives").fetchall() == [(DRESDEN,)]
     assert published[0] == published[1]
+
+
+def test_changed_seat_table_changes_the_key(tmp_path, monkeypatch):
+    """The Kreissitz table is an input too: another seat means another cache key."""
+    from etl import reference
+    from etl.refcache import cache_key
+
+    raw = _raw_copy(tmp_path)
+    before = cache_key(raw)
+    seats = tmp_path / "district_seats.csv"
+    text = reference.SEATS_FILE.read_text(encoding="utf-8")
+    seats.write_text(text.replace("14729050", "14729370"), encoding="utf-8")
+    monkeypatch.setattr(reference, "SEATS_FILE", seats)
+    assert text != seats.read_text(encoding="utf-8")
+    assert cache_key(raw) != before
