@@ -75,8 +75,9 @@ __all__ = [
 # clusters at the same town would cover each other's counts.
 _MARKER_JS = """function (row) {
     if (row.length === 4) {
-        var fields = window.SINN_LABELS.markers[row[3]][row[2]];
-        row = row.slice(0, 2).concat(fields, [row[3]]);
+        var kind = row[3] === 'e' ? 'event' : 'initiative';
+        var fields = window.SINN_LABELS.markers[kind][row[2]];
+        row = row.slice(0, 2).concat(fields, [kind]);
     }
     var shape = row[5] === 'event' ? 'sinn-square' : 'sinn-dot';
     var icon = L.divIcon({className: 'sinn-marker',
@@ -195,16 +196,18 @@ def area_labels(layer: AreaLayer, lang: str) -> dict[str, dict[str, str]]:
 
 def _feature_collection(
     layer: AreaLayer, opts: MapOptions, cls: Classification, shared: bool
-) -> tuple[dict, dict[str, str], set[str]]:
+) -> tuple[dict, dict[str, str], set[str], dict[str, list[str]]]:
     """GeoJSON with escaped tooltip properties, fill colour per key, few-case keys.
 
-    ``shared``: features carry only their per-view texts (value, cases); geometry
-    and fixed facts come from the shared scripts. folium checks the tooltip
-    fields on the first feature, so that one names them (the browser fills them).
+    ``shared``: features carry only their keys; the per-view texts (value, cases)
+    come as columns in feature order (the last item), geometry and fixed facts
+    from the shared scripts. folium checks the tooltip fields on the first
+    feature, so that one names them (the browser fills them).
     """
     lang, digits = opts.lang, DECIMALS[opts.indicator]
     column = value_column(opts, layer.level)
     features, fills = [], area_fills(layer, opts, cls)
+    columns: dict[str, list[str]] = {}
     few = set(layer.values.loc[flagged(layer.values, opts), "key"])
     counted = cases_column(opts, layer.values)
     for row in layer.values.to_dict("records"):
@@ -221,14 +224,16 @@ def _feature_collection(
                 k: outside if k == "cases" or v == "–" else v for k, v in texts.items()
             }
         if shared:
-            fields = {} if features else dict.fromkeys(_TOOLTIP_FACTS, "")
-            properties = fields | {k: esc(v) for k, v in texts.items()}
-            # "type" and the geometry are added in the browser (SharedGeometry)
-            features.append({"id": key, "properties": properties, "geometry": None})
+            for name, text in texts.items():
+                columns.setdefault(name, []).append(esc(text))
+            named = {} if features else dict.fromkeys([*_TOOLTIP_FACTS, *texts], "")
+            # "type", geometry and texts are added in the browser (SharedGeometry)
+            features.append({"id": key, "properties": named, "geometry": None})
             continue
         settlement = _settlement(layer.level, row, lang)
         features.append(area_feature(layer, row, lang, settlement=settlement, **texts))
-    return {"type": "FeatureCollection", "features": features}, fills, few
+    data = {"type": "FeatureCollection", "features": features}
+    return data, fills, few, columns
 
 
 def area_feature(layer: AreaLayer, row: dict, lang: str, **texts: object) -> dict:
@@ -244,9 +249,12 @@ def area_feature(layer: AreaLayer, row: dict, lang: str, **texts: object) -> dic
 
 def _area_layer(
     layer: AreaLayer, opts: MapOptions, cls: Classification, show: bool, shared: bool
-) -> tuple[folium.GeoJson, AreaMarks]:
-    """The choropleth GeoJSON layer with tooltip and highlight, and its marks."""
-    data, fills, few = _feature_collection(layer, opts, cls, shared)
+) -> tuple[folium.GeoJson, AreaMarks, dict[str, list[str]]]:
+    """The choropleth GeoJSON layer with tooltip and highlight, marks, texts.
+
+    The texts are the per-view tooltip columns of a shared-geometry layer.
+    """
+    data, fills, few, columns = _feature_collection(layer, opts, cls, shared)
     lang = opts.lang
     kind_label = "col.kind" if layer.level == "district" else "col.degurba_label"
     value_label = t(f"map.legend.{opts.indicator}", lang)
@@ -262,7 +270,8 @@ def _area_layer(
     }
     outside = int((~layer.values["in_filter"].astype(bool)).sum())
     marks = AreaMarks(outside=outside, few=len(few), cases=counted or "")
-    return filled_layer(data, fills, aliases, layer.level, lang, show, few), marks
+    filled = filled_layer(data, fills, aliases, layer.level, lang, show, few)
+    return filled, marks, columns
 
 
 def filled_layer(
@@ -383,12 +392,14 @@ def marker_fields(frame: pd.DataFrame, kind: str, lang: str) -> dict[str, list[s
 def _marker_rows(frame: pd.DataFrame, kind: str, lang: str, shared: bool) -> list:
     """[lat, lon, colour, popup HTML, title, kind] per row with coordinates.
 
-    ``shared``: [lat, lon, id, kind]; the rest comes from the shared labels script.
+    ``shared``: [lat, lon, id, "i" or "e"]; the rest comes from the shared labels
+    script.
     """
+    tail = [kind[0]] if shared else [kind]
     return [
         [float(row["lat"]), float(row["lon"])]
         + ([str(row["id"])] if shared else _fields(kind, row, lang))
-        + [kind]
+        + tail
         for row in _located(frame)
     ]
 
@@ -508,10 +519,10 @@ def build_map(data: MapData, opts: MapOptions) -> folium.Map:
     shared = data.geometry_url is not None
     for i, layer in enumerate(data.areas):
         cls = classification_for(layer.values, opts, layer.level)
-        area, marks = _area_layer(layer, opts, cls, i == 0, shared)
+        area, marks, columns = _area_layer(layer, opts, cls, i == 0, shared)
         area.add_to(m)
         if shared:
-            SharedGeometry(area, layer.level).add_to(m)
+            SharedGeometry(area, layer.level, columns).add_to(m)
         name = (
             t(f"map.level.{layer.level}", lang=opts.lang) if len(data.areas) > 1 else ""
         )

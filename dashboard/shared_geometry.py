@@ -1,6 +1,6 @@
 """folium elements that take area geometry from the shared ``geo.<hash>.js``.
 
-A layer's features then carry only ``id``, properties and styles; the browser
+A layer's features then carry only ``id`` and styles; the browser
 adds the geometry from ``window.SINN_GEO`` (see ``dashboard.geometry``).
 """
 
@@ -31,7 +31,8 @@ class GeometryScript(JSCSSMixin, MacroElement):
 class SharedGeometry(MacroElement):
     """Fills the features of ``layer`` with the geometries of ``group`` when added.
 
-    Fixed tooltip facts of the group's areas (``SINN_LABELS``) are added too.
+    Fixed tooltip facts of the group's areas (``SINN_LABELS``) are added too,
+    and the per-view texts given as ``columns`` (name -> one text per feature).
 
     folium's GeoJson writes ``function <layer>_add(data)`` and calls it with the
     features; a later declaration of the same function in the same script takes
@@ -45,10 +46,14 @@ class SharedGeometry(MacroElement):
         function {{ this.layer.get_name() }}_add(data) {
             var group = {{ this.group|tojson }}, shapes = window.SINN_GEO[group];
             var labels = (window.SINN_LABELS || {areas: {}}).areas[group] || {};
-            data.features.forEach(function (f) {
+            var columns = {{ this.columns|tojson }};
+            data.features.forEach(function (f, i) {
                 f.type = "Feature";
                 f.geometry = shapes[f.id];
                 Object.assign(f.properties, labels[f.id]);
+                Object.keys(columns).forEach(function (name) {
+                    f.properties[name] = columns[name][i];
+                });
             });
             {{ this.layer.get_name() }}.addData(data);
         }
@@ -56,7 +61,13 @@ class SharedGeometry(MacroElement):
         """
     )
 
-    def __init__(self, layer: folium.GeoJson, group: str):
+    def __init__(
+        self,
+        layer: folium.GeoJson,
+        group: str,
+        columns: dict[str, list[str]] | None = None,
+    ):
         super().__init__()
         self._name = "SharedGeometry"
         self.layer, self.group = layer, group
+        self.columns = columns or {}  # per-view texts, one per feature, in order
