@@ -536,5 +536,17 @@ def build_map(data: MapData, opts: MapOptions) -> folium.Map:
     if len(data.areas) > 1:
         folium.LayerControl(collapsed=False, position="topright").add_to(m)
         LegendSwitch(t(f"map.level.{data.areas[0].level}", lang=opts.lang)).add_to(m)
-    m.fit_bounds(data.bounds)
+    fit(m, data.bounds)
     return self_host(m, opts.assets)
+
+
+def fit(m: folium.Map, bounds: list) -> None:
+    """Fit ``m`` to ``bounds`` at once, not animated.
+
+    An animated fit starts on the next animation frame, which a browser may hold
+    back for a frame out of sight; it would then undo any view set meanwhile
+    (a shared link's, a test's).
+    """
+    fitted = folium.map.FitBounds(bounds)
+    fitted.options["animate"] = False
+    m.add_child(fitted)

@@ -16,6 +16,7 @@ from dashboard.choropleth import (
     area_feature,
     base_map,
     filled_layer,
+    fit,
 )
 from dashboard.legends import number, plan_legend_html
 from dashboard.map_controls import HtmlControl
@@ -134,7 +135,7 @@ def build_planning_map(
     )
     HtmlControl(legend, "bottomright").add_to(m)
     add_credits(m, opts)
-    m.fit_bounds(_with_circles(data.bounds, [sites, planned], radius_m))
+    fit(m, _with_circles(data.bounds, [sites, planned], radius_m))
     return self_host(m, opts.assets)
 
 

@@ -181,7 +181,8 @@ def test_no_raw_html_sinks_in_pages() -> None:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if sinks.search(line)
     ]
-    assert found == []
+    # the folium map's own component (its frontend shows the rendered map)
+    assert [sink.partition(":")[0] for sink in found] == ["dashboard/map_component.py"]
 
 
 def test_notice_values_cannot_leave_the_code_span() -> None:
