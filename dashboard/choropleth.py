@@ -66,10 +66,11 @@ __all__ = [
     "few_cases",
     "flagged",
     "marker_fields",
+    "shared_collection",
 ]
 
 # Rows: [lat, lon, colour, popup HTML (escaped), title (plain text), kind], or
-# [lat, lon, id, kind] whose other fields come from the shared labels script.
+# [lat, lon, id, "i"/"e"] whose other fields come from the shared labels script.
 # Initiatives and events share one cluster layer whose icon shows both counts
 # (initiatives in the circle, events in a black square badge): two layers'
 # clusters at the same town would cover each other's counts.
@@ -207,7 +208,7 @@ def _feature_collection(
     lang, digits = opts.lang, DECIMALS[opts.indicator]
     column = value_column(opts, layer.level)
     features, fills = [], area_fills(layer, opts, cls)
-    columns: dict[str, list[str]] = {}
+    per_view: list[tuple[str, dict[str, str]]] = []
     few = set(layer.values.loc[flagged(layer.values, opts), "key"])
     counted = cases_column(opts, layer.values)
     for row in layer.values.to_dict("records"):
@@ -224,16 +225,33 @@ def _feature_collection(
                 k: outside if k == "cases" or v == "–" else v for k, v in texts.items()
             }
         if shared:
-            for name, text in texts.items():
-                columns.setdefault(name, []).append(esc(text))
-            named = {} if features else dict.fromkeys([*_TOOLTIP_FACTS, *texts], "")
-            # "type", geometry and texts are added in the browser (SharedGeometry)
-            features.append({"id": key, "properties": named, "geometry": None})
+            per_view.append((key, texts))
             continue
         settlement = _settlement(layer.level, row, lang)
         features.append(area_feature(layer, row, lang, settlement=settlement, **texts))
-    data = {"type": "FeatureCollection", "features": features}
-    return data, fills, few, columns
+    if shared:
+        data, columns = shared_collection(per_view)
+        return data, fills, few, columns
+    return {"type": "FeatureCollection", "features": features}, fills, few, {}
+
+
+def shared_collection(
+    per_view: list[tuple[str, dict[str, str]]],
+) -> tuple[dict, dict[str, list[str]]]:
+    """Keys-only features and their per-view tooltip texts as columns (escaped).
+
+    Geometry, fixed facts and the texts are added in the browser
+    (``SharedGeometry``). folium checks the tooltip fields on the first
+    feature, so that one names them.
+    """
+    columns: dict[str, list[str]] = {}
+    features = []
+    for key, texts in per_view:
+        for name, text in texts.items():
+            columns.setdefault(name, []).append(esc(text))
+        named = {} if features else dict.fromkeys([*_TOOLTIP_FACTS, *texts], "")
+        features.append({"id": key, "properties": named, "geometry": None})
+    return {"type": "FeatureCollection", "features": features}, columns
 
 
 def area_feature(layer: AreaLayer, row: dict, lang: str, **texts: object) -> dict:

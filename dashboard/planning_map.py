@@ -17,6 +17,7 @@ from dashboard.choropleth import (
     base_map,
     filled_layer,
     fit,
+    shared_collection,
 )
 from dashboard.legends import number, plan_legend_html
 from dashboard.map_controls import HtmlControl
@@ -30,27 +31,33 @@ from dashboard.map_style import (
     validate,
 )
 from dashboard.markup import render
+from dashboard.shared_geometry import SharedGeometry
 from dashboard.texts import t
 
 __all__ = ["build_planning_map"]
 
 
-def _status_layer(layer: AreaLayer, lang: str) -> folium.GeoJson:
-    """Municipalities filled by reach status, tooltip with the nearest initiative."""
-    features, fills = [], {}
+def _status_layer(
+    layer: AreaLayer, lang: str, shared: bool
+) -> tuple[folium.GeoJson, dict[str, list[str]]]:
+    """Municipalities filled by reach status, tooltip with the nearest initiative.
+
+    ``shared``: geometry and fixed facts come from the shared scripts, the
+    per-view texts as columns (the second item); see ``shared_collection``.
+    """
+    features, fills, per_view = [], {}, []
     for row in layer.values.to_dict("records"):
         key, status = row["key"], row["status"]
         fills[key] = PLAN_COLOURS[status]
-        features.append(
-            area_feature(
-                layer,
-                row,
-                lang,
-                status=t(f"plan.status.{status}", lang),
-                nearest=number(row["nearest_km"], 1, lang),
-                settlement=t(f"degurba.{int(row['degurba'])}", lang),
-            )
-        )
+        texts = {
+            "status": t(f"plan.status.{status}", lang),
+            "nearest": number(row["nearest_km"], 1, lang),
+        }
+        if shared:
+            per_view.append((key, texts))
+            continue
+        settlement = t(f"degurba.{int(row['degurba'])}", lang)
+        features.append(area_feature(layer, row, lang, settlement=settlement, **texts))
     aliases = {
         "name": t("map.level.municipality.one", lang),
         "status": t("plan.status", lang),
@@ -58,8 +65,12 @@ def _status_layer(layer: AreaLayer, lang: str) -> folium.GeoJson:
         "population": t("col.population", lang),
         "settlement": t("col.degurba_label", lang),
     }
-    data = {"type": "FeatureCollection", "features": features}
-    return filled_layer(data, fills, aliases, layer.level, lang)
+    columns: dict[str, list[str]] = {}
+    if shared:
+        data, columns = shared_collection(per_view)
+    else:
+        data = {"type": "FeatureCollection", "features": features}
+    return filled_layer(data, fills, aliases, layer.level, lang), columns
 
 
 def _site_layer(
@@ -115,7 +126,10 @@ def build_planning_map(
         raise ValueError("data.areas[0] must hold municipality values with 'status'")
     m = base_map(data, opts)
     layer = data.areas[0]
-    _status_layer(layer, opts.lang).add_to(m)
+    status, columns = _status_layer(layer, opts.lang, data.geometry_url is not None)
+    status.add_to(m)
+    if data.geometry_url is not None:
+        SharedGeometry(status, layer.level, columns).add_to(m)
     add_borders(m, data)
     lang = opts.lang
     for frame, colour, dashed, key in (

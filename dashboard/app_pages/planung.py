@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, filters, map_component, page_state, planning
-from dashboard.components import map_assets, show_table
+from dashboard.components import map_assets, shared_urls, show_table
 from dashboard.i18n import fmt_date, fmt_num, fmt_pct, language, remember_labelled, t
 from dashboard.map_data import AreaLayer
 from dashboard.map_style import MapOptions
@@ -176,6 +176,7 @@ def _map(
     values = result.municipalities.rename(columns={"ags": "key"})
     layer = AreaLayer("municipality", values, data.map_geometries("municipality"))
     md = replace(data.map_data(shown, (), True, True), areas=[layer], events=events)
+    md = replace(md, **shared_urls(language()))  # boundaries, popups: shared files
     opts = MapOptions(lang=language(), assets=map_assets(), height=MAP_HEIGHT)
     planned = values[values["key"].isin(settings.planned)].assign(badge="+")
     sites = result.sites.assign(badge=result.sites["rank"].astype(str))
