@@ -179,8 +179,6 @@ def _settlement(level: str, row: dict, lang: str) -> str:
 def _facts(row: dict, lang: str) -> dict[str, str]:
     """Tooltip facts of an area that no filter changes, escaped."""
     return {
-        "key": row["key"],
-        "ars": row["district_ars"],
         "name": esc(row["name"]),
         "population": esc(number(row["population"], 0, lang)),
     }

@@ -65,7 +65,7 @@ def render(m: folium.Map) -> RenderedMap:
     m.render()
     html, header = sf._get_html(m), sf._get_header(m)
     return RenderedMap(
-        script=sf._get_map_string(m),
+        script=_compact(sf._get_map_string(m)),
         header=header,
         html=html,
         map_id=sf.get_full_id(m),
@@ -73,6 +73,21 @@ def render(m: folium.Map) -> RenderedMap:
         js_links=_links(m, "js"),
         zoom=m.options.get("zoom"),
     )
+
+
+def _compact(script: str) -> str:
+    """``script`` without the templates' indentation and blank lines.
+
+    Lines inside a template literal (between backticks) are kept as they are.
+    The map's script travels in every map view: this is a tenth of it.
+    """
+    lines, literal = [], False
+    for line in script.splitlines():
+        kept = line if literal else line.strip()
+        if kept:
+            lines.append(kept)
+        literal ^= line.count("`") % 2 == 1
+    return "\n".join(lines)
 
 
 def show(

@@ -29,12 +29,8 @@ SCHOENBACH = "14626510"  # 1 initiative, 1,073 inhabitants (district Görlitz)
 
 def _features(html: str) -> dict[str, dict]:
     """Area features of a rendered map by key (the GeoJSON is inlined)."""
-    out = {}
-    for props in re.findall(r'"properties": (\{[^{}]*\})', html):
-        item = json.loads(props)
-        if "key" in item:
-            out[item["key"]] = item
-    return out
+    found = re.findall(r'"id": "(\d+)", "properties": (\{[^{}]*\})', html)
+    return {key: json.loads(props) for key, props in found}
 
 
 def _marshall(n: np.ndarray, pop: np.ndarray) -> np.ndarray:

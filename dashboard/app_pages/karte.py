@@ -183,7 +183,8 @@ def _handle_click(result: dict | None, f: Filters) -> None:
     if not result:
         return
     feature = result.get("last_active_drawing") or {}
-    ars = (feature.get("properties") or {}).get("ars")
+    # a municipality's AGS starts with its district's ARS (5 digits)
+    ars = str(feature.get("id") or "")[:5]
     click = result.get("last_object_clicked")
     if not ars or click == st.session_state.get(HANDLED_CLICK_KEY):
         return
