@@ -397,7 +397,7 @@ def _wait_http(url: str, timeout_s: float = 30) -> None:
 def _ratio(ours: float, naive: float, target: float) -> str:
     """``ours / naive`` with the target and a verdict."""
     r = ours / naive
-    return f"{r:5.2f}x (target <= {target:.2f}x: {'OK' if r <= target else 'MISSED'})"
+    return f"{r:6.3f}x (target <= {target:.2f}x: {'OK' if r <= target else 'MISSED'})"
 
 
 def _payload(r: Visits) -> float:
