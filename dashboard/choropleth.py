@@ -413,7 +413,8 @@ def _marker_rows(frame: pd.DataFrame, kind: str, lang: str, shared: bool) -> lis
     """
     tail = [kind[0]] if shared else [kind]
     return [
-        [float(row["lat"]), float(row["lon"])]
+        # 5 decimals: 1 m, finer than any marker is drawn
+        [round(float(row["lat"]), 5), round(float(row["lon"]), 5)]
         + ([str(row["id"])] if shared else _fields(kind, row, lang))
         + tail
         for row in _located(frame)

@@ -469,13 +469,13 @@ def test_karte_municipality_level_and_district_selection(app: AppTest, con) -> N
     app.run()
     app.selectbox(key="map_level").set_value("municipality").run()
     assert not app.exception
-    # the first view lists the 20 highest rates; one switch shows all 419
+    # the first view lists the 15 highest rates; one switch shows all 419
     top = app.dataframe[0].value
-    assert len(top) == 20 and top["per_100k"].is_monotonic_decreasing
+    assert len(top) == 15 and top["per_100k"].is_monotonic_decreasing
     app.toggle(key="map_table_all").set_value(True).run()
     assert app.query_params["table"] == "1"
     assert len(app.dataframe[0].value) == 419
-    assert set(top["name"]) <= set(app.dataframe[0].value["name"].head(20))
+    assert set(top["name"]) <= set(app.dataframe[0].value["name"].head(15))
     app.multiselect(key="f_district").set_value(["14612"]).run()
     assert not app.exception
     table = app.dataframe[0].value
@@ -498,7 +498,7 @@ def test_karte_map_options_from_url(app: AppTest) -> None:
     app.run()
     assert app.selectbox(key="map_level").value == "municipality"
     assert app.selectbox(key="map_indicator").value == "lq"
-    assert len(app.dataframe[0].value) == 20
+    assert len(app.dataframe[0].value) == 15
     assert app.dataframe[0].value["lq"].is_monotonic_decreasing
 
 

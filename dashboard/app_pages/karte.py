@@ -40,7 +40,7 @@ VIEW_BOX = (49.5, 11.0, 52.5, 16.0)
 SHOWN_KEY = "_karte_shown"
 SEARCH_ZOOM = {"municipality": 11, "initiative": 15}
 # Rows of the table a first view sends; the rest one switch away (payload, CPU).
-TOP_ROWS = 20
+TOP_ROWS = 15
 TABLE_CONTROLS = (page_state.flag("map_table_all", "table", False),)
 TABLE_COLUMNS = [
     "name",
