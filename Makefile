@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# The served app does not watch its source files (watchdog logs spurious errors
+# when files it watches are written); WATCH=auto reloads on change.
+WATCH ?= none
 
 .PHONY: venv data run test lint bench clean
 
@@ -22,7 +25,7 @@ data: venv
 # the first visitor meets imported modules and filled caches.
 run: data
 	$(PY) -m dashboard.warmup --url http://127.0.0.1:$(PORT) > /dev/null 2>&1 &
-	$(VENV)/bin/streamlit run dashboard/streamlit_app.py --server.port $(PORT) --server.address 127.0.0.1
+	$(VENV)/bin/streamlit run dashboard/streamlit_app.py --server.port $(PORT) --server.address 127.0.0.1 --server.fileWatcherType $(WATCH)
 
 test: venv
 	$(PY) -m etl fetch
