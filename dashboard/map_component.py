@@ -36,15 +36,13 @@ View = tuple[tuple[float, float], float]  # (lat, lon), zoom
 
 @dataclass(frozen=True)
 class RenderedMap:
-    """What the st_folium component needs of one map, as strings."""
+    """What the map frontend needs of one map, as strings."""
 
     script: str
     header: str
     html: str
-    map_id: str
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
-    zoom: int | None
 
 
 def _urls(element, kind: str) -> Iterator[str]:
@@ -68,10 +66,8 @@ def render(m: folium.Map) -> RenderedMap:
         script=_compact(sf._get_map_string(m)),
         header=header,
         html=html,
-        map_id=sf.get_full_id(m),
         css_links=_links(m, "css"),
         js_links=_links(m, "js"),
-        zoom=m.options.get("zoom"),
     )
 
 
@@ -107,8 +103,6 @@ def show(
     returned = list(returned_objects)
     hash_key = sf.generate_js_hash(rendered.script, key, False)
     defaults = dict.fromkeys(returned)
-    if "zoom" in defaults:
-        defaults["zoom"] = rendered.zoom
     mount = st.session_state.get(_mount_key(key))
     if hash_key not in st.session_state or (mount or {}).get("hash") != hash_key:
         mount = {"hash": hash_key, "view": (center, zoom)}
@@ -139,19 +133,12 @@ def _mount_key(key: str) -> str:
     return f"_{key}_mount"
 
 
-def _view(result: dict | None) -> View | None:
-    """Centre and zoom the frontend reported (``None`` before its first report)."""
+def moved_view(result: dict | None) -> View | None:
+    """The view the user moved the map to, else ``None`` (nothing reported yet).
+
+    The frontend reports only the user's moves, never the view a map opens at.
+    """
     center, zoom = (result or {}).get("center"), (result or {}).get("zoom")
     if not center or zoom is None:
         return None
     return (float(center["lat"]), float(center["lng"])), float(zoom)
-
-
-def moved_view(key: str, result: dict | None) -> View | None:
-    """The view the user moved the map shown under ``key`` to, else ``None``.
-
-    The frontend reports only the user's moves, never the view a map opens at.
-    """
-    if st.session_state.get(_mount_key(key)) is None:
-        return None
-    return _view(result)

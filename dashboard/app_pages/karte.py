@@ -172,7 +172,7 @@ def clamp_view(view: View) -> View:
 def _keep_view(result: dict | None) -> None:
     """Keep the view the user moved the map to and mirror it, rounded, in the URL."""
     # unrounded in the session: a redrawn map opens exactly where this one was
-    view = map_component.moved_view(MAP_KEY, result)
+    view = map_component.moved_view(result)
     if view is not None:
         st.session_state["map_center"], st.session_state["map_zoom"] = clamp_view(view)
     page_state.sync_url(VIEW)
