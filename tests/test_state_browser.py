@@ -37,9 +37,11 @@ def live(demo_db: Path, server_log: Path) -> Iterator[str]:
         yield url
 
 
-def _shown(page, label: str) -> str:
-    """The option label a select box called ``label`` shows."""
-    return page.get_by_role("combobox", name=label, exact=True).input_value()
+def _shows(page, label: str, option: str) -> None:
+    """Wait until the select box called ``label`` shows ``option``."""
+    # a language switch relabels in a second run: the old label may show briefly
+    box = page.get_by_role("combobox", name=label, exact=True)
+    playwright.expect(box).to_have_value(option, timeout=30_000)
 
 
 def _pick(page, label: str, option: str) -> None:
@@ -73,7 +75,7 @@ def _open_lq(page, size: str) -> None:
     page.goto(f"{page.live}/?level=municipality&indicator=lq")
     _map(page, 419)
     _settle(page)
-    assert _shown(page, "Ebene") == "Gemeinden"
+    _shows(page, "Ebene", "Gemeinden")
 
 
 def test_language_switch_keeps_map_selection(live: str, page) -> None:
@@ -82,8 +84,8 @@ def test_language_switch_keeps_map_selection(live: str, page) -> None:
     _open_lq(page, "wide")
     _language(page, "English")
     page.wait_for_url("**lang=en**")
-    assert _shown(page, "Level") == "Municipalities"
-    assert _shown(page, "Indicator") == "Location quotient (LQ)"
+    _shows(page, "Level", "Municipalities")
+    _shows(page, "Indicator", "Location quotient (LQ)")
     _shot(page, "state_lang_en_wide")
     # the next interaction used to reset level and indicator to their defaults
     _pick(page, "Classification", "Natural breaks (Jenks)")
@@ -91,13 +93,13 @@ def test_language_switch_keeps_map_selection(live: str, page) -> None:
     _map(page, 419)
     _settle(page)
     assert "level=municipality" in page.url and "indicator=lq" in page.url
-    assert _shown(page, "Level") == "Municipalities"
+    _shows(page, "Level", "Municipalities")
     _language(page, "Deutsch")
-    assert _shown(page, "Ebene") == "Gemeinden"
-    assert _shown(page, "Klasseneinteilung") == "Natürliche Brüche (Jenks)"
+    _shows(page, "Ebene", "Gemeinden")
+    _shows(page, "Klasseneinteilung", "Natürliche Brüche (Jenks)")
     _pick(page, "Hintergrund", "OpenStreetMap")
     _settle(page)
-    assert _shown(page, "Kennzahl") == "Standortquotient (LQ)"
+    _shows(page, "Kennzahl", "Standortquotient (LQ)")
     assert "level=municipality" in page.url and "lang=" not in page.url
     _shot(page, "state_lang_de_wide")
 
@@ -107,12 +109,12 @@ def test_language_switch_on_phone(live: str, page) -> None:
     page.live = live
     _open_lq(page, "phone")
     _language(page, "English")
-    assert _shown(page, "Level") == "Municipalities"
-    assert _shown(page, "Indicator") == "Location quotient (LQ)"
+    _shows(page, "Level", "Municipalities")
+    _shows(page, "Indicator", "Location quotient (LQ)")
     _shot(page, "state_lang_en_phone")
     _language(page, "Deutsch")
-    assert _shown(page, "Ebene") == "Gemeinden"
-    assert _shown(page, "Kennzahl") == "Standortquotient (LQ)"
+    _shows(page, "Ebene", "Gemeinden")
+    _shows(page, "Kennzahl", "Standortquotient (LQ)")
     assert "level=municipality" in page.url and "indicator=lq" in page.url
     _shot(page, "state_lang_de_phone")
 
@@ -128,8 +130,8 @@ def test_karte_regionen_karte_keeps_level(live: str, page) -> None:
     page.locator("[data-testid='stSidebarNav']").get_by_text("Karte").click()
     _map(page, 419)
     _settle(page)
-    assert _shown(page, "Ebene") == "Gemeinden"
-    assert _shown(page, "Kennzahl") == "Standortquotient (LQ)"
+    _shows(page, "Ebene", "Gemeinden")
+    _shows(page, "Kennzahl", "Standortquotient (LQ)")
     assert "level=municipality" in page.url and "indicator=lq" in page.url
 
 
