@@ -38,7 +38,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.live_server import MAP_FRAME
+from bench.live_server import COMPLETE_JS, MAP_FRAME
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,7 +47,6 @@ CHROMIUM = os.environ.get("SINN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 MAX_CONCURRENT = 10
 STEP_MS = 180_000  # one visit may wait this long on a busy 2-core machine
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 DRAWN = "document.querySelectorAll('path.leaflet-interactive').length >= 419"
 QUIET_CPU_S = 0.02  # servers count as idle when they use less in QUIET_WINDOW_S
 QUIET_WINDOW_S = 0.5
@@ -111,7 +110,7 @@ async def visit(browser, url: str) -> float:
                 if time.monotonic() > deadline:
                     raise
         seconds = time.perf_counter() - start
-        await page.wait_for_selector(IDLE)
+        await page.wait_for_function(COMPLETE_JS)  # the whole page, for its CPU
         return seconds
     finally:
         await context.close()

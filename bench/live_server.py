@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from dashboard.first_view import PENDING_KEY
 from deploy.replicas import start_replica, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +41,13 @@ IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # Elements of a rerun still in flight: skeletons and stale (greyed) blocks.
 BUSY = "[data-testid='stSkeleton'], [data-stale='true'], [data-testid='stSpinner']"
 TIMEOUT_MS = 60_000
+# What stands in for the map controls while a first view shows the map alone.
+FIRST_VIEW = f".st-key-{PENDING_KEY}"
+# The run is over and a first view (if any) has become the whole page.
+COMPLETE_JS = (
+    f"() => !!document.querySelector({json.dumps(IDLE)})"
+    f" && !document.querySelector({json.dumps(FIRST_VIEW)})"
+)
 
 
 def demo_database(folder: Path) -> Path:
@@ -95,9 +103,14 @@ class Recorder:
 
 
 def settle(page) -> None:
-    """Wait until the script run is over, nothing is stale and a frame has painted."""
-    page.wait_for_selector(IDLE)
-    page.wait_for_function(f"() => !document.querySelector({json.dumps(BUSY)})")
+    """Wait until the script run is over, nothing is stale and a frame has painted.
+
+    A first view of the Karte page (the map alone) is over once the rest of the
+    page has been drawn around the map.
+    """
+    page.wait_for_function(
+        f"() => ({COMPLETE_JS})() && !document.querySelector({json.dumps(BUSY)})"
+    )
     # Charts, data grids and components paint after the run: two animation frames.
     page.evaluate(
         "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"

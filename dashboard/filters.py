@@ -87,11 +87,11 @@ def _parse_years(years: tuple[int, int], notices: list) -> tuple[int, int]:
     return bounds[0], bounds[1]
 
 
-def _seed_from_url(district_keys: list[str], years: tuple[int, int] | None) -> None:
-    """Put the URL's filter values into the widget state, once per session."""
-    if SEEDED_KEY in st.session_state:
-        return
-    notices = st.session_state.setdefault(NOTICES_KEY, [])
+def _url_values(
+    district_keys: list[str], years: tuple[int, int] | None, notices: list
+) -> dict:
+    """The filter widgets' values the URL describes; ignored values to ``notices``."""
+    state = {}
     for name, (key, accepted) in _vocabularies(district_keys).items():
         values = []
         for raw in st.query_params.get_all(name):
@@ -100,21 +100,30 @@ def _seed_from_url(district_keys: list[str], years: tuple[int, int] | None) -> N
                 notices.append((name, raw))
             elif value not in values:
                 values.append(value)
-        st.session_state[key] = values
+        state[key] = values
     if years is not None:
-        st.session_state[K_YEARS] = _parse_years(years, notices)
+        state[K_YEARS] = _parse_years(years, notices)
     raw_events = st.query_params.get("events")
     flags = {"1": True, "true": True, "ja": True, "0": False, "false": False}
     flags["nein"] = False
     if raw_events is not None and raw_events.strip().lower() not in flags:
         notices.append(("events", raw_events))
-    st.session_state[K_EVENTS] = flags.get((raw_events or "1").strip().lower(), True)
+    state[K_EVENTS] = flags.get((raw_events or "1").strip().lower(), True)
+    return state
+
+
+def _seed_from_url(district_keys: list[str], years: tuple[int, int] | None) -> None:
+    """Put the URL's filter values into the widget state, once per session."""
+    if SEEDED_KEY in st.session_state:
+        return
+    notices = st.session_state.setdefault(NOTICES_KEY, [])
+    st.session_state.update(_url_values(district_keys, years, notices))
     st.session_state[SEEDED_KEY] = _state_filters(years)
 
 
-def _state_filters(years: tuple[int, int] | None) -> Filters:
-    """The Filters described by the widget state."""
-    state = st.session_state
+def _state_filters(years: tuple[int, int] | None, state=None) -> Filters:
+    """The Filters described by the widget state (or by ``state``)."""
+    state = st.session_state if state is None else state
     year_from = year_to = None
     if years is not None and K_YEARS in state:
         lo, hi = state[K_YEARS]
@@ -238,6 +247,20 @@ def url_filters() -> Filters:
     years = _year_range()
     _seed_from_url(list(table["ars"]), years)
     return _state_filters(years)
+
+
+def url_current() -> Filters:
+    """This run's filters from the URL, the widget state untouched (a first view).
+
+    A value set under a widget key in a run that draws no such widget would
+    outlive the widget's own changes: the widgets of the next run seed it.
+    """
+    table = data.districts()
+    years = _year_range()
+    values = _url_values(list(table["ars"]), years, [])
+    f = _state_filters(years, values)
+    st.session_state[CURRENT_KEY] = f
+    return f
 
 
 def current() -> Filters:

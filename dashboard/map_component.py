@@ -93,20 +93,24 @@ def show(
     returned_objects: Iterable[str],
     center: tuple[float, float] | None = None,
     zoom: int | None = None,
+    announce: bool = False,
 ) -> dict | None:
     """Show a rendered map (full container width); the returned objects or None.
 
     A map opens at ``center``/``zoom`` (``None``: its own view) and keeps that
     view while it stays on the page: new values would make the frontend call
-    ``setView`` and pull the map back while the user moves it.
+    ``setView`` and pull the map back while the user moves it. With
+    ``announce`` a newly mounted map reruns the page once it is drawn (its
+    value then holds ``drawn``; see ``dashboard.first_view``).
     """
     returned = list(returned_objects)
     hash_key = sf.generate_js_hash(rendered.script, key, False)
     defaults = dict.fromkeys(returned)
     mount = st.session_state.get(_mount_key(key))
     if hash_key not in st.session_state or (mount or {}).get("hash") != hash_key:
-        mount = {"hash": hash_key, "view": (center, zoom)}
+        mount = {"hash": hash_key, "view": (center, zoom), "announce": announce}
         st.session_state[_mount_key(key)] = mount  # a newly mounted map
+    # what the map was mounted with: the same arguments keep it as it is
     center, zoom = mount["view"]
 
     def on_change() -> None:
@@ -122,6 +126,7 @@ def show(
         default=defaults,
         zoom=zoom,
         center=center,
+        announce=mount["announce"],
         css_links=list(rendered.css_links),
         js_links=list(rendered.js_links),
         on_change=on_change,

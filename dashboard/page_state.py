@@ -26,6 +26,7 @@ __all__ = [
     "flag",
     "from_url",
     "number",
+    "peek",
     "position",
     "reset",
     "restore",
@@ -166,20 +167,30 @@ def from_url(control: Control) -> object:
         return control.default
 
 
+def peek(control: Control) -> object:
+    """The value ``restore`` gives the control, without setting its widget key.
+
+    For a run that draws the control's widget later: a value set under a widget
+    key in a run without that widget outlives the widget's own changes.
+    """
+    state = st.session_state
+    if control.key in state:
+        return state[control.key]
+    seeded = state.setdefault(SEEDED_KEY, {})
+    if control.key not in seeded:
+        seeded[control.key] = from_url(control)
+    return seeded[control.key]
+
+
 def restore(controls: Sequence[Control]) -> None:
     """Give each control its value before its widget is drawn.
 
     A widget that kept its state (``persist_state="session"``) keeps it; a
     control seen for the first time in this session takes the URL's value.
     """
-    state = st.session_state
-    seeded = state.setdefault(SEEDED_KEY, {})
     for control in controls:
-        if control.key in state:
-            continue
-        if control.key not in seeded:
-            seeded[control.key] = from_url(control)
-        state[control.key] = seeded[control.key]
+        if control.key not in st.session_state:
+            st.session_state[control.key] = peek(control)
 
 
 def sync_url(controls: Sequence[Control]) -> None:

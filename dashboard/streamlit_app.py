@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, filters, i18n
+from dashboard import data, filters, first_view, i18n
 from dashboard.app_pages import karte
 from dashboard.i18n import t
 
@@ -70,13 +70,19 @@ def main() -> None:
         page_icon="🤝",
         layout="wide",
     )
+    # A browser's first Karte view draws the map alone, the rest once it is drawn.
+    alone = first_view.start(nav is pages[0])  # pages[0]: the Karte page
     st.sidebar.markdown(f"**{t('app.title')}** · {t('app.subtitle')}")
-    _language_switch()
+    if not alone:
+        _language_switch()
     st.title(nav.title)
     # the funding page shows real data only; its initiatives chart says so itself
     if data.has_demo_rows() and nav.url_path not in REAL_DATA_PAGES:
         st.warning(t("demo.notice"), icon=":material/science:")
-    filters.sidebar_filters()
+    if alone:
+        filters.url_current()
+    else:
+        filters.sidebar_filters()
     nav.run()
     i18n.relabel_done()
 

@@ -42,7 +42,11 @@ def _wait_healthy(url: str, timeout: float) -> None:
 
 
 async def _run(url: str, query: str) -> None:
-    """One session: ask for a script run with ``query``; wait until it finishes."""
+    """One session, two script runs with ``query``, each waited for.
+
+    A session's first run of the Karte page draws the map alone, the next one
+    the whole page (``dashboard.first_view``): both are warmed.
+    """
     stream = url.replace("http", "ws", 1) + "/_stcore/stream"
     async with websockets.connect(
         stream, subprotocols=["streamlit"], max_size=None
@@ -50,12 +54,13 @@ async def _run(url: str, query: str) -> None:
         msg = BackMsg()
         msg.rerun_script.query_string = query
         msg.rerun_script.page_script_hash = ""
-        await ws.send(msg.SerializeToString())
-        async for raw in ws:
-            forward = ForwardMsg()
-            forward.ParseFromString(raw)
-            if forward.WhichOneof("type") == "script_finished":
-                return
+        for _ in range(2):
+            await ws.send(msg.SerializeToString())
+            async for raw in ws:
+                forward = ForwardMsg()
+                forward.ParseFromString(raw)
+                if forward.WhichOneof("type") == "script_finished":
+                    break
 
 
 def warm(url: str, timeout: float = 300) -> float:

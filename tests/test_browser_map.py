@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from bench.live_server import MAP_FRAME, ROOT, TIMEOUT_MS, Recorder, serve
+from bench.live_server import (
+    FIRST_VIEW,
+    MAP_FRAME,
+    ROOT,
+    TIMEOUT_MS,
+    Recorder,
+    serve,
+)
 from bench.live_server import settle as _settle
 from bench.live_server import wait_for_map as _map
 from dashboard import queries as q
@@ -102,6 +109,41 @@ def _overlap(a: dict, b: dict) -> bool:
         and a["y"] < b["y"] + b["height"]
         and b["y"] < a["y"] + a["height"]
     )
+
+
+def test_first_view_map_alone_then_the_page(server: str, desktop) -> None:
+    """A fresh visit: the map alone first; then the page around it, map untouched."""
+    page = desktop
+    attached = []
+    page.on("frameattached", lambda frame: attached.append(frame))
+    page.goto(f"{server}/?level=municipality&theme=bildung")
+    # the first view: a blank for the map controls and the map, no sidebar filters
+    page.wait_for_function(
+        f"() => document.querySelector({FIRST_VIEW!r})"
+        f" && document.querySelector({MAP_FRAME!r})"
+        " && !document.querySelector('.st-key-f_theme, .st-key-map_level')"
+    )
+    top = page.locator(MAP_FRAME).bounding_box()["y"]
+    _frame_el, frame = _map(page, 419)
+    frame.evaluate(
+        "() => document.querySelectorAll('path.leaflet-interactive')"
+        ".forEach(p => p.setAttribute('data-first', '1'))"
+    )
+    _settle(page)
+    # the whole page: filters (the URL's theme kept), controls, key figures
+    theme = page.locator(".st-key-f_theme")
+    assert "Bildung" in theme.inner_text()
+    assert page.locator(".st-key-map_level").count() == 1
+    assert page.locator("[data-testid='stMetric']").count() >= 3
+    # the same map: one iframe, its areas drawn once, in the same place
+    assert len(attached) == 1
+    drawn = frame.eval_on_selector_all(
+        "path.leaflet-interactive",
+        "ps => [ps.length, ps.filter(p => p.dataset.first === '1').length]",
+    )
+    assert drawn == [419, 419]
+    assert abs(page.locator(MAP_FRAME).bounding_box()["y"] - top) <= 2
+    assert page.recorder.errors == []
 
 
 def test_lq_municipalities_natural_breaks(server: str, desktop, con) -> None:

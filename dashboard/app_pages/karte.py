@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, filters, map_component, page_state
+from dashboard import data, filters, first_view, map_component, page_state
 from dashboard.choropleth import build_map, few_cases
 from dashboard.components import kpi_row, map_assets, shared_urls, show_table
 from dashboard.i18n import fmt_num, labels, language, remember_labelled, t
@@ -39,6 +39,10 @@ VIEW_BOX = (49.5, 11.0, 52.5, 16.0)
 # Level and indicator the table and text below the map were last drawn for.
 SHOWN_KEY = "_karte_shown"
 SEARCH_ZOOM = {"municipality": 11, "initiative": 15}
+# The map controls and search above the map, one block; on a first view a blank
+# of about their height (desktop) holds their place while the map draws.
+CONTROLS_KEY = "map_controls"
+CONTROLS_HEIGHT, SMOOTHED_HEIGHT = 152, 40  # px on a desktop (measured); the switch
 # Rows of the table a first view sends; the rest one switch away (payload, CPU).
 TOP_ROWS = 15
 TABLE_CONTROLS = (page_state.flag("map_table_all", "table", False),)
@@ -94,6 +98,23 @@ VIEW = (
 )
 
 
+def _options(indicator: str, scheme: str, basemap: str, smooth: bool) -> MapOptions:
+    """The map's options for the chosen indicator, colours and basemap."""
+    return MapOptions(
+        indicator=indicator,
+        scheme=scheme,
+        basemap=basemap,
+        lang=language(),
+        assets=map_assets(),
+        smoothed=smooth,
+    )
+
+
+def _smoothable(level: str, indicator: str) -> bool:
+    """Whether the smoothed-rates switch applies (municipalities, rates)."""
+    return level == "municipality" and indicator in SMOOTHABLE
+
+
 def _controls() -> tuple[str, MapOptions]:
     """Level, indicator, classification and basemap selectors (URL seeds them)."""
     page_state.restore(CONTROLS)
@@ -109,19 +130,18 @@ def _controls() -> tuple[str, MapOptions]:
         format_func=labels("map.basemap."),
         help=t("map.basemap_help"),
     )
-    smooth = level == "municipality" and indicator in SMOOTHABLE
-    smooth = smooth and st.toggle(
+    smooth = _smoothable(level, indicator) and st.toggle(
         t("karte.smoothed"), key="map_smoothed", help=t("karte.smoothed_help")
     )
     page_state.sync_url(CONTROLS)
-    return level, MapOptions(
-        indicator=indicator,
-        scheme=scheme,
-        basemap=basemap,
-        lang=language(),
-        assets=map_assets(),
-        smoothed=smooth,
-    )
+    return level, _options(indicator, scheme, basemap, smooth)
+
+
+def _url_controls() -> tuple[str, MapOptions]:
+    """What ``_controls`` returns, from the URL and session alone (no widgets)."""
+    level, indicator, scheme, basemap, smoothed = map(page_state.peek, CONTROLS)
+    smooth = _smoothable(level, indicator) and bool(smoothed)
+    return level, _options(indicator, scheme, basemap, smooth)
 
 
 def _search(f: Filters) -> tuple[tuple | None, int | None]:
@@ -240,24 +260,53 @@ def _show_map(
     returned: list[str],
     center=None,
     zoom=None,
+    announce: bool = False,
 ) -> dict | None:
     """Show the (cached) map; only ``returned`` interactions rerun the app."""
     rendered = rendered_map(f, level, opts, data.build())
     return map_component.show(
-        rendered, MAP_KEY, opts.height, returned, center=center, zoom=zoom
+        rendered,
+        MAP_KEY,
+        opts.height,
+        returned,
+        center=center,
+        zoom=zoom,
+        announce=announce,
     )
 
 
+def _map_alone(f: Filters) -> None:
+    """A browser's first view: the map, and a blank where the controls will be.
+
+    The map is the one the whole page shows next (same options, same place), so
+    it stays on screen; once its frontend reports it drawn, the app reruns.
+    """
+    level, opts = _url_controls()
+    height = CONTROLS_HEIGHT + SMOOTHED_HEIGHT * _smoothable(level, opts.indicator)
+    st.container(height=height, border=False, key=first_view.PENDING_KEY)
+    page_state.restore(VIEW)
+    st.session_state[SHOWN_KEY] = (level, opts.indicator)
+    opts = replace(opts, selected=f.districts)
+    result = _show_map(f, level, opts, RETURNED, *_stored_view(), announce=True)
+    if (result or {}).get("drawn"):
+        st.rerun(scope="app")
+
+
 @st.fragment
-def _map_section(f: Filters) -> tuple[str, MapOptions]:
+def _map_section(f: Filters) -> tuple[str, MapOptions] | None:
     """Map options, search and the map; changing them reruns only this part.
 
     Level and indicator also shape the table and text below: a change of
-    either reruns the whole page.
+    either reruns the whole page. ``None`` on a first view (the map alone; in
+    this fragment too, so that the whole page keeps the same map element).
     """
-    level, opts = _controls()
-    page_state.restore(VIEW)
-    hit, zoom = _search(f)
+    if first_view.map_alone():
+        _map_alone(f)
+        return None
+    with st.container(key=CONTROLS_KEY):
+        level, opts = _controls()
+        page_state.restore(VIEW)
+        hit, zoom = _search(f)
     _go_to_hit(hit, zoom)
     shown = (level, opts.indicator)
     if st.session_state.setdefault(SHOWN_KEY, shown) != shown:
@@ -283,7 +332,10 @@ def render() -> None:
     """The page "Karte"."""
     f = filters.current()
     # The map first (on a phone too), then key figures, table and text.
-    level, opts = _map_section(f)
+    section = _map_section(f)
+    if section is None:  # a first view: the rest comes once the map is drawn
+        return
+    level, opts = section
     st.session_state[SHOWN_KEY] = (level, opts.indicator)
     k = data.kpis(f)
     kpi_row(k, f.show_events, f.degurba)
