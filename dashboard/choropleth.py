@@ -70,15 +70,15 @@ __all__ = [
 ]
 
 # Rows: [lat, lon, colour, popup HTML (escaped), title (plain text), kind], or
-# [lat, lon, id, "i"/"e"] whose other fields come from the shared labels script.
+# "i"/"e" followed by the id, whose fields come from the shared labels script.
 # Initiatives and events share one cluster layer whose icon shows both counts
 # (initiatives in the circle, events in a black square badge): two layers'
 # clusters at the same town would cover each other's counts.
 _MARKER_JS = """function (row) {
-    if (row.length === 4) {
-        var kind = row[3] === 'e' ? 'event' : 'initiative';
-        var fields = window.SINN_LABELS.markers[kind][row[2]];
-        row = row.slice(0, 2).concat(fields, [kind]);
+    if (typeof row === 'string') {
+        var kind = row[0] === 'e' ? 'event' : 'initiative';
+        var f = window.SINN_LABELS.markers[kind][row.slice(1)];
+        row = [f[3], f[4], f[0], f[1], f[2], kind];
     }
     var shape = row[5] === 'event' ? 'sinn-square' : 'sinn-dot';
     var icon = L.divIcon({className: 'sinn-marker',
@@ -400,24 +400,29 @@ def _located(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
-def marker_fields(frame: pd.DataFrame, kind: str, lang: str) -> dict[str, list[str]]:
-    """Marker id -> [colour, popup HTML, title], for the shared labels script."""
-    return {str(row["id"]): _fields(kind, row, lang) for row in _located(frame)}
+def _position(row: dict) -> list[float]:
+    """[lat, lon] of a marker, to 5 decimals (1 m, finer than any marker is drawn)."""
+    return [round(float(row["lat"]), 5), round(float(row["lon"]), 5)]
+
+
+def marker_fields(frame: pd.DataFrame, kind: str, lang: str) -> dict[str, list]:
+    """Marker id -> [colour, popup HTML, title, lat, lon], for the labels script."""
+    return {
+        str(row["id"]): _fields(kind, row, lang) + _position(row)
+        for row in _located(frame)
+    }
 
 
 def _marker_rows(frame: pd.DataFrame, kind: str, lang: str, shared: bool) -> list:
     """[lat, lon, colour, popup HTML, title, kind] per row with coordinates.
 
-    ``shared``: [lat, lon, id, "i" or "e"]; the rest comes from the shared labels
-    script.
+    ``shared``: "i" or "e" followed by the id; the rest comes from the shared
+    labels script.
     """
-    tail = [kind[0]] if shared else [kind]
+    if shared:
+        return [kind[0] + str(row["id"]) for row in _located(frame)]
     return [
-        # 5 decimals: 1 m, finer than any marker is drawn
-        [round(float(row["lat"]), 5), round(float(row["lon"]), 5)]
-        + ([str(row["id"])] if shared else _fields(kind, row, lang))
-        + tail
-        for row in _located(frame)
+        _position(row) + _fields(kind, row, lang) + [kind] for row in _located(frame)
     ]
 
 
@@ -425,7 +430,7 @@ def add_markers(m: folium.Map, data: MapData, lang: str) -> None:
     """Clustered initiative dots (colour = theme) and event squares, plus legend."""
     shared = data.labels_url is not None
     themes: list[str] = []
-    rows: list[list] = []
+    rows: list = []
     if data.initiatives is not None and not data.initiatives.empty:
         rows += _marker_rows(data.initiatives, "initiative", lang, shared)
         present = set(data.initiatives["theme"].dropna())
@@ -438,15 +443,17 @@ def add_markers(m: folium.Map, data: MapData, lang: str) -> None:
         name = t("kind.initiative", lang)
         if with_events:
             name += f" · {t('kind.event', lang)}"
-        FastMarkerCluster(
-            rows,
+        cluster = FastMarkerCluster(
+            [],
             callback=_MARKER_JS,
             name=name,
             icon_create_function=_CLUSTER_JS,
             maxClusterRadius=45,
             showCoverageOnHover=False,
             spiderfyOnMaxZoom=True,
-        ).add_to(m)
+        )
+        cluster.data = rows  # folium would take a shared row (a string) for [lat, lon]
+        cluster.add_to(m)
     if themes or with_events:
         legend = marker_legend_html(themes, with_events, lang)
         HtmlControl(legend, "topright").add_to(m)
@@ -539,7 +546,7 @@ def build_map(data: MapData, opts: MapOptions) -> folium.Map:
         area, marks, columns = _area_layer(layer, opts, cls, i == 0, shared)
         area.add_to(m)
         if shared:
-            SharedGeometry(area, layer.level, columns).add_to(m)
+            SharedGeometry(area, layer.level, columns, layer.geometries).add_to(m)
         name = (
             t(f"map.level.{layer.level}", lang=opts.lang) if len(data.areas) > 1 else ""
         )

@@ -9,7 +9,7 @@ alike (``fetch`` does not). The scripts set
   ``municipality``, ``land`` and ``saxony``;
 - ``window.SINN_LABELS`` (one script per language): ``areas`` = {level: {key:
   fixed tooltip facts}} and ``markers`` = {kind: {id: [colour, popup HTML,
-  title]}} for the kinds ``initiative`` and ``event`` (public rows and fields
+  title, lat, lon]}} for the kinds ``initiative`` and ``event`` (public rows and fields
   only).
 """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import queries as q
-from dashboard.choropleth import build_map
+from dashboard.choropleth import build_map, classification_for
 from dashboard.map_component import COMPONENT, render
 from dashboard.map_data import map_data
 from dashboard.map_files import (
@@ -24,6 +25,10 @@ from dashboard.map_files import (
     write_labels,
 )
 from dashboard.map_style import MapOptions
+from dashboard.texts import fmt_num
+
+# A shared-geometry layer's call: its group and its per-view columns (JSON).
+SHARED_LAYER = re.compile(r'sinnShared\(geo_json_\w+, "(\w+)",\n(\{.*\})\);')
 
 
 def _object(script: str, name: str) -> dict:
@@ -110,8 +115,85 @@ def test_shared_map_sends_no_geometry(con: duckdb.DuckDBPyConnection) -> None:
     assert '"coordinates"' not in rendered.script
     assert rendered.js_links[0].endswith("leaflet.js")
     assert {"/g/geo.1.js", "/g/m.1.js"} <= set(rendered.js_links)
-    assert rendered.script.count("window.SINN_GEO[") == 4  # areas, 2 outlines, land
-    assert len(rendered.script) < len(inline.script) / 3
+    # areas (all 419: no keys sent), background, district and Saxony outlines
+    views = {g: json.loads(v) for g, v in SHARED_LAYER.findall(rendered.script)}
+    assert list(views) == ["land", "municipality", "district", "saxony"]
+    assert "k" not in views["municipality"] and len(views["district"]["k"]) == 13
+    assert len(rendered.script) < len(inline.script) / 9
+
+
+def test_shared_columns_hold_each_areas_texts_and_style(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Decoded in key order, the columns give Dresden's tooltip texts and fill."""
+    md = map_data(con, q.Filters(), ("municipality",), False, False)
+    md = replace(md, geometry_url="/g/geo.1.js", labels_url="/g/m.1.js")
+    opts = MapOptions(indicator="lq")
+    script = render(build_map(md, opts)).script
+    view = json.loads(dict(SHARED_LAYER.findall(script))["municipality"])
+    keys = sorted(md.areas[0].values["key"])
+    at = keys.index("14612000")  # Dresden
+    texts = {name: column[0][column[1][at]] for name, column in view["c"].items()}
+    row = md.areas[0].values.set_index("key").loc["14612000"]
+    (n,) = con.execute(
+        "SELECT count(*) FROM initiatives WHERE public AND ags = '14612000'"
+    ).fetchone()
+    assert n > 3 and texts == {"value": fmt_num(row["lq"], 2, "de"), "cases": str(n)}
+    cls = classification_for(md.areas[0].values, opts, "municipality")
+    style = view["s"][0][view["s"][1][at]]
+    assert style == {
+        "fillColor": cls.colour(row["lq"]),
+        "fillOpacity": 0.85,
+        "color": "#ffffff",
+        "weight": 0.4,
+    }
+
+
+# Every area, background and border feature drawn (id, tooltip facts, style) and
+# every marker (position, title, popup, kind), in a stable order.
+DRAWN_JS = """() => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    const features = [], markers = [];
+    const keys = ['fillColor', 'fillOpacity', 'color', 'weight', 'dashArray', 'fill'];
+    map.eachLayer(layer => {
+        if (layer.feature) {
+            const style = {};
+            keys.forEach(k => { style[k] = layer.options[k]; });
+            features.push([layer.feature.id, layer.feature.properties, style]);
+        }
+        if (layer instanceof L.MarkerClusterGroup) {
+            layer.getLayers().forEach(m => markers.push([m.getLatLng().lat,
+                m.getLatLng().lng, m.options.title, m.getPopup().getContent(),
+                m.options.sinnKind]));
+        }
+    });
+    const order = (a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1;
+    return {features: features.sort(order), markers: markers.sort(order)};
+}"""
+
+
+@pytest.mark.browser
+def test_shared_map_draws_what_the_inline_map_draws(
+    con: duckdb.DuckDBPyConnection, page, tmp_path: Path
+) -> None:
+    """Areas (texts, fills, few-case dashes), borders and markers alike, both ways."""
+    md = map_data(con, q.Filters(), ("municipality",), True, True)
+    shared = replace(
+        md,
+        geometry_url=write_geometry(con, tmp_path),
+        labels_url=write_labels(con, tmp_path, "de"),
+    )
+    opts = MapOptions(indicator="lq", assets=None, selected=("14612",))
+    drawn = {}
+    for name, data in (("inline", md), ("shared", shared)):
+        build_map(data, opts).save(str(tmp_path / f"{name}.html"))
+        page.goto((tmp_path / f"{name}.html").as_uri())
+        drawn[name] = page.evaluate(DRAWN_JS)
+    features = drawn["inline"]["features"]
+    assert len(features) == 419 + 16 + 13 + 1 + 1  # areas, states, districts, ...
+    assert sum(f[2]["dashArray"] == "3 3" for f in features) > 10  # few cases
+    assert len(drawn["inline"]["markers"]) > 200
+    assert drawn["shared"] == drawn["inline"]
 
 
 def test_karte_map_uses_served_scripts(app: AppTest) -> None:
