@@ -45,6 +45,8 @@ __all__ = [
 #: boundaries are simplified to; the other states' background (1,500 m) takes
 #: 1/500. Districts, municipalities and Saxony share a scale, so that their
 #: common borders round alike.
+#: versions of each shared script kept in its folder (older ones are deleted)
+KEEP_VERSIONS = 3
 SCALES = {"district": 5_000, "municipality": 5_000, "saxony": 5_000, "land": 500}
 
 # Rebuilds ``{group: {key: GeoJSON geometry}}`` from delta-coded integer rings:
@@ -142,12 +144,28 @@ def write_compressed(path: Path, payload: bytes) -> None:
 
 
 def _write_hashed(folder: Path, stem: str, text: str) -> str:
-    """Write ``<stem>.<hash>.js`` (and ``.gz``) into ``folder`` unless present."""
+    """Write ``<stem>.<hash>.js`` (and siblings) into ``folder`` unless present."""
     payload = text.encode("utf-8")
     name = f"{stem}.{hashlib.sha256(payload).hexdigest()[:16]}.js"
     if not (Path(folder) / name).is_file():
         write_compressed(Path(folder) / name, payload)
+        prune(Path(folder), stem)
     return name
+
+
+def prune(folder: Path, stem: str, keep: int = KEEP_VERSIONS) -> list[Path]:
+    """Delete all but the ``keep`` newest ``<stem>.<hash>.js`` (with siblings).
+
+    Every new build writes new versions; the last few stay for pages that are
+    still open on them. Returns the deleted scripts.
+    """
+    versions = sorted(
+        folder.glob(f"{stem}.*.js"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    for old in versions[keep:]:
+        for suffix in ("", ".gz", ".br"):
+            old.with_name(old.name + suffix).unlink(missing_ok=True)
+    return versions[keep:]
 
 
 def write_geometry(con: duckdb.DuckDBPyConnection, folder: Path) -> str:

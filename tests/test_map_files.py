@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -17,10 +18,12 @@ from dashboard.choropleth import build_map, classification_for
 from dashboard.map_component import COMPONENT, render
 from dashboard.map_data import map_data
 from dashboard.map_files import (
+    KEEP_VERSIONS,
     SCALES,
     geometry_groups,
     geometry_script,
     labels_script,
+    prune,
     write_geometry,
     write_labels,
 )
@@ -103,6 +106,26 @@ def test_written_once_under_content_hash(
     payload = (tmp_path / name).read_bytes()
     assert name == f"geo.{hashlib.sha256(payload).hexdigest()[:16]}.js"
     assert write_labels(con, tmp_path, "en").startswith("labels-en.")
+
+
+def test_old_versions_pruned(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """Each build's new script keeps the newest three versions, siblings and all."""
+    old = []
+    for n in range(4):  # four earlier builds' geometry, oldest first
+        path = tmp_path / f"geo.{n:016x}.js"
+        for suffix in ("", ".gz", ".br"):
+            path.with_name(path.name + suffix).write_text(str(n))
+            os.utime(path.with_name(path.name + suffix), (1_000 + n, 1_000 + n))
+        old.append(path.name)
+    (tmp_path / "labels-de.0000000000000000.js").write_text("other stem")
+    name = write_geometry(con, tmp_path)  # the newest: the two oldest go
+    left = sorted(p.name for p in tmp_path.iterdir())
+    kept = sorted([name, *old[-(KEEP_VERSIONS - 1) :]])
+    assert left == sorted(
+        [f"{n}{s}" for n in kept for s in ("", ".gz", ".br")]
+        + ["labels-de.0000000000000000.js"]
+    )
+    assert prune(tmp_path, "geo") == []  # nothing more to delete
 
 
 def test_shared_map_sends_no_geometry(con: duckdb.DuckDBPyConnection) -> None:
