@@ -129,7 +129,7 @@ def build_planning_map(
     status, columns = _status_layer(layer, opts.lang, data.geometry_url is not None)
     status.add_to(m)
     if data.geometry_url is not None:
-        SharedGeometry(status, layer.level, columns).add_to(m)
+        SharedGeometry(status, layer.level, columns, layer.geometries).add_to(m)
     add_borders(m, data)
     lang = opts.lang
     for frame, colour, dashed, key in (
