@@ -102,24 +102,9 @@ def _timed(summary: RunSummary, step: str) -> Iterator[None]:
     summary.timings[step] = round(time.perf_counter() - start, 3)
 
 
-def _write_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
-    """Copy every persistent table and the metric macros into a new file."""
-    tables = [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() "
-            "WHERE database_name = current_database() AND NOT temporary ORDER BY 1"
-        ).fetchall()
-    ]
-    # ATTACH takes no bound parameters; the path is ours, quotes are escaped anyway.
-    literal = "'" + str(target).replace("'", "''") + "'"
-    con.execute(f"ATTACH {literal} AS publish_target")
-    try:
-        for table in tables:
-            con.execute(f"CREATE TABLE publish_target.{table} AS SELECT * FROM {table}")
-        marts.create_metric_macros(con, "publish_target")
-    finally:
-        con.execute("DETACH publish_target")
+def _finish_database(con: duckdb.DuckDBPyConnection) -> None:
+    """Write everything still in the WAL into the database file itself."""
+    con.execute("CHECKPOINT")
 
 
 def source_files(raw: Path) -> list[dict]:
@@ -366,8 +351,9 @@ def build(
         publish.remove_stale_temp(rejects_csv)
         tmp, tmp_rejects = publish.temp_path(db_path), publish.temp_path(rejects_csv)
         try:
-            # Work in memory (no WAL, no index upkeep); write the file once at the end.
-            con = connect()
+            # The new database is built in its temporary file (scratch tables are
+            # TEMP, in memory): no copy at the end; renamed over the old one below.
+            con = connect(tmp)
             with con:
                 # Bounded memory: DuckDB spills to the work folder beyond the limit.
                 con.execute("SET memory_limit = ?", [f"{config.duckdb_memory_mb()}MB"])
@@ -416,7 +402,7 @@ def build(
                 summary.duration_s = round(time.perf_counter() - started, 3)
                 _record_run(con, summary)
                 with _timed(summary, "publish"):
-                    _write_database(con, tmp)
+                    _finish_database(con)
                     write_rejects_csv(con, tmp_rejects)
             publish.pause_point("publish")
             # Both files are replaced under the lock: the CSV always matches the DB.

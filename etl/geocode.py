@@ -91,7 +91,8 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
     ref = REFERENCE
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {step["ok"]} AS
+        -- a view: each step reads only the columns it needs, nothing is copied
+        CREATE OR REPLACE TEMP VIEW {step["ok"]} AS
         SELECT rid, c_lon, c_lat, ags, postal_code, city, municipality, district
         FROM {source} WHERE reason IS NULL;
 
@@ -211,4 +212,9 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
         LEFT JOIN {step["hit_name"]} n USING (rid)
         """
     )
-    con.execute("".join(f"DROP TABLE {name};" for name in step.values()))
+    con.execute(
+        "".join(
+            f"DROP {'VIEW' if key == 'ok' else 'TABLE'} {name};"
+            for key, name in step.items()
+        )
+    )
