@@ -8,6 +8,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -244,8 +245,10 @@ def _import(
     importer.prepare(con)
     columns = load_column_map(options.columns)
     staged: list[importer.InputResult] = []
-    with _timed(summary, "read"):
+    # Each file is hashed in a thread while DuckDB reads it (hashlib frees the GIL).
+    with ThreadPoolExecutor(max_workers=1) as hasher, _timed(summary, "read"):
         for order, (kind, path, is_demo) in enumerate(inputs, start=1):
+            digest = hasher.submit(fetch.sha256, path)
             result = importer.stage_file(
                 con, kind, path, order, is_demo, workdir, columns, options.sheet
             )
@@ -255,7 +258,7 @@ def _import(
                     "kind": kind,
                     "path": str(path),
                     "rows": result.rows,
-                    "sha256": fetch.sha256(path),
+                    "sha256": digest.result(),
                     "demo": is_demo,
                     "notes": ingest.notes(con, result.table),
                 }
@@ -391,19 +394,23 @@ def build(
                     else:
                         summary.unmatched_keys["missing_raw_files"] = [ESF_LIST]
                 _import_operations(con, lists, fund, summary, Path(work))
-                with _timed(summary, "aggregate"):
-                    marts.build_facts(con)
-                    aggregate.build_stats(con)
-                    aggregate.add_distances(con)
-                publish.pause_point("aggregate")
-                with _timed(summary, "checks"):
-                    summary.checks_passed = len(checks.run_checks(con))
-                _previous_runs(con, db_path)
-                summary.duration_s = round(time.perf_counter() - started, 3)
-                _record_run(con, summary)
-                with _timed(summary, "publish"):
-                    _finish_database(con)
-                    write_rejects_csv(con, tmp_rejects)
+                # The rejects are final: their CSV is written on a second
+                # connection while the marts and checks run.
+                with ThreadPoolExecutor(max_workers=1) as writer:
+                    csv_done = writer.submit(_rejects_csv_beside, con, tmp_rejects)
+                    with _timed(summary, "aggregate"):
+                        marts.build_facts(con)
+                        aggregate.build_stats(con)
+                        aggregate.add_distances(con)
+                    publish.pause_point("aggregate")
+                    with _timed(summary, "checks"):
+                        summary.checks_passed = len(checks.run_checks(con))
+                    _previous_runs(con, db_path)
+                    summary.duration_s = round(time.perf_counter() - started, 3)
+                    _record_run(con, summary)
+                    with _timed(summary, "publish"):
+                        csv_done.result()
+                        _finish_database(con)
             publish.pause_point("publish")
             # Both files are replaced under the lock: the CSV always matches the DB.
             publish.replace_pair((tmp, db_path), (tmp_rejects, rejects_csv))
@@ -413,6 +420,13 @@ def build(
                 path.unlink(missing_ok=True)
     summary.status = "published"
     return summary
+
+
+def _rejects_csv_beside(con: duckdb.DuckDBPyConnection, out: Path) -> Path:
+    """Write the rejects CSV on a new cursor of ``con`` (for a second thread)."""
+    with con.cursor() as cursor:
+        install_macros(cursor)  # temporary macros belong to one connection
+        return write_rejects_csv(cursor, out)
 
 
 def write_rejects_csv(con: duckdb.DuckDBPyConnection, out: Path) -> Path:

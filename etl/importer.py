@@ -420,7 +420,6 @@ def _reject(con: duckdb.DuckDBPyConnection, result: InputResult, located: str) -
         FROM {staged_relation(result.kind)} v LEFT JOIN {located} l USING (rid)
         JOIN {result.table} AS s({src.alias}) ON s.src_row = v.source_row
         WHERE v.file_order = ? AND (v.reason IS NOT NULL OR l.l_ags IS NULL)
-        ORDER BY v.source_row
         """,
         [result.kind, Path(result.path).name, *raw_keys, result.order],
     ).fetchone()[0]
