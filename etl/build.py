@@ -8,6 +8,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,24 +103,9 @@ def _timed(summary: RunSummary, step: str) -> Iterator[None]:
     summary.timings[step] = round(time.perf_counter() - start, 3)
 
 
-def _write_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
-    """Copy every persistent table and the metric macros into a new file."""
-    tables = [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() "
-            "WHERE database_name = current_database() AND NOT temporary ORDER BY 1"
-        ).fetchall()
-    ]
-    # ATTACH takes no bound parameters; the path is ours, quotes are escaped anyway.
-    literal = "'" + str(target).replace("'", "''") + "'"
-    con.execute(f"ATTACH {literal} AS publish_target")
-    try:
-        for table in tables:
-            con.execute(f"CREATE TABLE publish_target.{table} AS SELECT * FROM {table}")
-        marts.create_metric_macros(con, "publish_target")
-    finally:
-        con.execute("DETACH publish_target")
+def _finish_database(con: duckdb.DuckDBPyConnection) -> None:
+    """Write everything still in the WAL into the database file itself."""
+    con.execute("CHECKPOINT")
 
 
 def source_files(raw: Path) -> list[dict]:
@@ -259,8 +245,10 @@ def _import(
     importer.prepare(con)
     columns = load_column_map(options.columns)
     staged: list[importer.InputResult] = []
-    with _timed(summary, "read"):
+    # Each file is hashed in a thread while DuckDB reads it (hashlib frees the GIL).
+    with ThreadPoolExecutor(max_workers=1) as hasher, _timed(summary, "read"):
         for order, (kind, path, is_demo) in enumerate(inputs, start=1):
+            digest = hasher.submit(fetch.sha256, path)
             result = importer.stage_file(
                 con, kind, path, order, is_demo, workdir, columns, options.sheet
             )
@@ -270,7 +258,7 @@ def _import(
                     "kind": kind,
                     "path": str(path),
                     "rows": result.rows,
-                    "sha256": fetch.sha256(path),
+                    "sha256": digest.result(),
                     "demo": is_demo,
                     "notes": ingest.notes(con, result.table),
                 }
@@ -366,8 +354,9 @@ def build(
         publish.remove_stale_temp(rejects_csv)
         tmp, tmp_rejects = publish.temp_path(db_path), publish.temp_path(rejects_csv)
         try:
-            # Work in memory (no WAL, no index upkeep); write the file once at the end.
-            con = connect()
+            # The new database is built in its temporary file (scratch tables are
+            # TEMP, in memory): no copy at the end; renamed over the old one below.
+            con = connect(tmp)
             with con:
                 # Bounded memory: DuckDB spills to the work folder beyond the limit.
                 con.execute("SET memory_limit = ?", [f"{config.duckdb_memory_mb()}MB"])
@@ -405,19 +394,23 @@ def build(
                     else:
                         summary.unmatched_keys["missing_raw_files"] = [ESF_LIST]
                 _import_operations(con, lists, fund, summary, Path(work))
-                with _timed(summary, "aggregate"):
-                    marts.build_facts(con)
-                    aggregate.build_stats(con)
-                    aggregate.add_distances(con)
-                publish.pause_point("aggregate")
-                with _timed(summary, "checks"):
-                    summary.checks_passed = len(checks.run_checks(con))
-                _previous_runs(con, db_path)
-                summary.duration_s = round(time.perf_counter() - started, 3)
-                _record_run(con, summary)
-                with _timed(summary, "publish"):
-                    _write_database(con, tmp)
-                    write_rejects_csv(con, tmp_rejects)
+                # The rejects are final: their CSV is written on a second
+                # connection while the marts and checks run.
+                with ThreadPoolExecutor(max_workers=1) as writer:
+                    csv_done = writer.submit(_rejects_csv_beside, con, tmp_rejects)
+                    with _timed(summary, "aggregate"):
+                        marts.build_facts(con)
+                        aggregate.build_stats(con)
+                        aggregate.add_distances(con)
+                    publish.pause_point("aggregate")
+                    with _timed(summary, "checks"):
+                        summary.checks_passed = len(checks.run_checks(con))
+                    _previous_runs(con, db_path)
+                    summary.duration_s = round(time.perf_counter() - started, 3)
+                    _record_run(con, summary)
+                    with _timed(summary, "publish"):
+                        csv_done.result()
+                        _finish_database(con)
             publish.pause_point("publish")
             # Both files are replaced under the lock: the CSV always matches the DB.
             publish.replace_pair((tmp, db_path), (tmp_rejects, rejects_csv))
@@ -427,6 +420,13 @@ def build(
                 path.unlink(missing_ok=True)
     summary.status = "published"
     return summary
+
+
+def _rejects_csv_beside(con: duckdb.DuckDBPyConnection, out: Path) -> Path:
+    """Write the rejects CSV on a new cursor of ``con`` (for a second thread)."""
+    with con.cursor() as cursor:
+        install_macros(cursor)  # temporary macros belong to one connection
+        return write_rejects_csv(cursor, out)
 
 
 def write_rejects_csv(con: duckdb.DuckDBPyConnection, out: Path) -> Path:

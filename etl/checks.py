@@ -162,8 +162,13 @@ def operation_checks() -> list[tuple[str, str, list]]:
 def run_checks(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Run every check; raise :class:`CheckFailed` on failures, else return names."""
     failures, passed = [], []
-    for name, sql, params in declared_checks():
-        violations = con.execute(sql, params).fetchone()[0]
+    declared = declared_checks()
+    # One query with a scalar subquery per check: one round trip, run in parallel.
+    counts = con.execute(
+        "SELECT " + ", ".join(f"({sql})" for _, sql, _ in declared),
+        [value for _, _, params in declared for value in params],
+    ).fetchone()
+    for (name, _, _), violations in zip(declared, counts, strict=True):
         (failures if violations else passed).append(
             f"{name}: {violations} violation(s)"
         )

@@ -91,7 +91,8 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
     ref = REFERENCE
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {step["ok"]} AS
+        -- a view: each step reads only the columns it needs, nothing is copied
+        CREATE OR REPLACE TEMP VIEW {step["ok"]} AS
         SELECT rid, c_lon, c_lat, ags, postal_code, city, municipality, district
         FROM {source} WHERE reason IS NULL;
 
@@ -109,9 +110,11 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
         JOIN {PIECES} m ON ST_Intersects(m.g, ST_Point(o.c_lat, o.c_lon))
         GROUP BY o.rid;
 
+        -- (rows without the field cannot match: the filters skip the key work)
         CREATE OR REPLACE TEMP TABLE {step["hit_ags"]} AS
         SELECT o.rid, m.ags FROM {step["ok"]} o
-        JOIN {ref["municipalities"]} m ON m.ags = sinn_ags(o.ags);
+        JOIN {ref["municipalities"]} m ON m.ags = sinn_ags(o.ags)
+        WHERE o.ags IS NOT NULL;
 
         CREATE OR REPLACE TEMP TABLE {step["plz_cand"]} AS
         SELECT o.rid, pc.ags,
@@ -122,7 +125,8 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
                AS matches
         FROM {step["ok"]} o
         JOIN {ref["postal_codes"]} pc ON pc.postal_code = sinn_plz(o.postal_code)
-        WHERE pc.ags IN (SELECT ags FROM {ref["municipalities"]});
+        WHERE o.postal_code IS NOT NULL
+          AND pc.ags IN (SELECT ags FROM {ref["municipalities"]});
 
         CREATE OR REPLACE TEMP TABLE {step["hit_plz"]} AS
         SELECT rid, count(DISTINCT ags) AS n,
@@ -133,13 +137,15 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
 
         -- a given district narrows a name shared by several municipalities
         CREATE OR REPLACE TEMP TABLE {step["name_cand"]} AS
-        WITH cand AS (
-            SELECT o.rid, k.ags, k.district_ars, o.district FROM {step["ok"]} o
-            JOIN {NAME_KEYS} k ON k.k1 = sinn_key(coalesce(o.municipality, o.city))
+        WITH named AS (
+            SELECT rid, district, coalesce(municipality, city) AS place
+            FROM {step["ok"]} WHERE coalesce(municipality, city) IS NOT NULL
+        ), cand AS (
+            SELECT o.rid, k.ags, k.district_ars, o.district FROM named o
+            JOIN {NAME_KEYS} k ON k.k1 = sinn_key(o.place)
             UNION
-            SELECT o.rid, k.ags, k.district_ars, o.district FROM {step["ok"]} o
-            JOIN {NAME_KEYS} k
-                ON k.k2 = sinn_key_plain(coalesce(o.municipality, o.city))
+            SELECT o.rid, k.ags, k.district_ars, o.district FROM named o
+            JOIN {NAME_KEYS} k ON k.k2 = sinn_key_plain(o.place)
         ), flagged AS (
             SELECT c.rid, c.ags, d.k IS NOT NULL AS in_district
             FROM cand c LEFT JOIN {DISTRICT_KEYS} d
@@ -211,4 +217,9 @@ def geocode(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
         LEFT JOIN {step["hit_name"]} n USING (rid)
         """
     )
-    con.execute("".join(f"DROP TABLE {name};" for name in step.values()))
+    con.execute(
+        "".join(
+            f"DROP {'VIEW' if key == 'ok' else 'TABLE'} {name};"
+            for key, name in step.items()
+        )
+    )

@@ -4,8 +4,13 @@ Every input row ends in exactly one of ``initiatives``/``events`` or
 ``rejects``; all steps are SQL over whole tables so a million rows take seconds.
 Each step reads and writes relations it names (dbt-style):
 
-    source table per file (etl.ingest) → stg_<kind> → int_<kind>_validated
+    source table per file (etl.ingest) → stg_<kind> (parsed and checked)
     → int_<kind>_located (etl.geocode) → initiatives / events + rejects
+
+``stg_<kind>`` keeps one narrow row per input row: what the checks, the
+geocoder and the outcome need. The text columns of the output (and the raw
+values of a rejected row) are read from the file's source table once, when its
+rows are written out, so no wide copy of the input is materialised in between.
 """
 
 from __future__ import annotations
@@ -130,6 +135,17 @@ _VOCAB_JOINS = {
 }
 #: Row ids are unique over the run: file order * _RID_BASE + row number.
 _RID_BASE = 10_000_000_000
+# Columns of stg_<kind> besides the parsed values of the kind (_KIND_PARSED).
+_STAGED = (
+    "rid BIGINT, file_order INTEGER, source_row BIGINT, ags VARCHAR, "
+    "postal_code VARCHAR, city VARCHAR, municipality VARCHAR, district VARCHAR, "
+    "p_public BOOLEAN, c_name VARCHAR, c_id VARCHAR, c_lon DOUBLE, c_lat DOUBLE, "
+    "reason VARCHAR, detail VARCHAR"
+)
+_KIND_STAGED = {
+    "initiative": "p_year BIGINT, p_amount DOUBLE",
+    "event": "p_date DATE, p_participants INTEGER",
+}
 
 
 @dataclass
@@ -144,6 +160,7 @@ class InputResult:
     mapping: HeaderMap
     visibility: str | None
     rejected: int = 0
+    is_demo: bool = False
 
     @property
     def accepted(self) -> int:
@@ -152,7 +169,7 @@ class InputResult:
 
 
 def staged_relation(kind: str) -> str:
-    """Name of the staging table of ``kind`` (canonical VARCHAR columns)."""
+    """Name of the staging table of ``kind`` (parsed and checked rows)."""
     return f"stg_{kind}"
 
 
@@ -171,12 +188,10 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.register("vocab_df", pd.DataFrame(vocab, columns=["domain", "key", "term"]))
     con.execute("CREATE OR REPLACE TEMP TABLE vocab AS SELECT DISTINCT * FROM vocab_df")
     con.unregister("vocab_df")
-    for kind, aliases in _ALIASES.items():
-        fields = ", ".join(f"{name} VARCHAR" for name in aliases)
+    for kind in _ALIASES:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {staged_relation(kind)} (rid BIGINT, "
-            "file_order INTEGER, source_file VARCHAR, source_row BIGINT, "
-            f"is_demo BOOLEAN, public_if_empty BOOLEAN, {fields}, extra VARCHAR)"
+            f"CREATE OR REPLACE TEMP TABLE {staged_relation(kind)} "
+            f"({_STAGED}, {_KIND_STAGED[kind]})"
         )
     if not geocode.has_lookup(con):  # the reference cache may have brought it
         geocode.prepare_lookup(con)
@@ -213,6 +228,26 @@ def _json_of(refs: dict[str, str], headers: list[str]) -> tuple[str, list[str]]:
         return "NULL::VARCHAR", []
     pairs = ", ".join(f"?, {refs[h]}" for h in headers)
     return f"CAST(json_object({pairs}) AS VARCHAR)", list(headers)
+
+
+def _canonical(con: duckdb.DuckDBPyConnection, result: InputResult) -> tuple[str, list]:
+    """SELECT of a file's source table under the canonical names, and its parameters.
+
+    Fields the file lacks are NULL; unknown headers go to ``extra`` (JSON).
+    """
+    src = _source(con, result.table)
+    mapped = result.mapping.fields
+    fields = ", ".join(
+        f"{src.refs[mapped[name]] if name in mapped else 'NULL::VARCHAR'} AS {name}"
+        for name in _ALIASES[result.kind]
+    )
+    extra_sql, extra_keys = _json_of(src.refs, result.mapping.extra)
+    sql = (
+        "SELECT s.src_row AS source_row, ?::VARCHAR AS source_file, "
+        f"?::BOOLEAN AS is_demo, {fields}, {extra_sql} AS extra "
+        f"FROM {result.table} AS s({src.alias})"
+    )
+    return sql, [Path(result.path).name, result.is_demo, *extra_keys]
 
 
 def read_source(
@@ -259,9 +294,8 @@ def stage_table(
     is_demo: bool,
     columns: ColumnMap | None = None,
 ) -> InputResult:
-    """Map a source table's headers (or refuse the file) and append it to staging."""
+    """Map a source table's headers (or refuse the file); parse and check its rows."""
     src = _source(con, table)
-    refs, alias = src.refs, src.alias
     mapping = map_headers(src.headers, kind, columns)
     # Rows the reader could not parse go to rejects now; they still count as read.
     unparsed = ingest.store_rejects(con, table, kind, path.name)
@@ -272,47 +306,41 @@ def stage_table(
     checkbox = False
     if visibility is not None:
         checkbox = con.execute(
-            f"SELECT coalesce(bool_or(sinn_checkmark({refs[visibility]})), FALSE) "
-            f"FROM {table} AS s({alias})"
+            f"SELECT coalesce(bool_or(sinn_checkmark({src.refs[visibility]})), FALSE) "
+            f"FROM {table} AS s({src.alias})"
         ).fetchone()[0]
-    fields = ", ".join(
-        f"{refs[mapping.fields[name]] if name in mapping.fields else 'NULL'} AS {name}"
-        for name in _ALIASES[kind]
-    )
-    extra_sql, extra_keys = _json_of(refs, mapping.extra)
-    con.execute(
-        f"""
-        INSERT INTO {staged_relation(kind)} BY NAME
-        SELECT CAST(? AS BIGINT) * {_RID_BASE} + s.src_row AS rid,
-               ? AS file_order, ? AS source_file, s.src_row AS source_row,
-               ? AS is_demo, ? AS public_if_empty, {fields}, {extra_sql} AS extra
-        FROM {table} AS s({alias})
-        """,
-        [file_order, file_order, path.name, is_demo, not checkbox, *extra_keys],
-    )
-    return InputResult(
+    result = InputResult(
         kind, str(path), rows, int(file_order), table, mapping, visibility, unparsed
     )
+    result.is_demo = is_demo
+    _stage(con, result, public_if_empty=not checkbox)
+    return result
 
 
-def _validate(con: duckdb.DuckDBPyConnection, kind: str, target: str) -> None:
-    """Parse and check every staged row of ``kind`` into relation ``target``."""
+def _stage(
+    con: duckdb.DuckDBPyConnection, result: InputResult, public_if_empty: bool
+) -> None:
+    """Parse and check every row of one file into ``stg_<kind>``."""
+    kind = result.kind
     parsed = {**_PARSED, **_KIND_PARSED[kind]}
     parse_sql = ", ".join(f"{expr} AS {name}" for name, expr in parsed.items())
     checks = _COMMON_PROBLEMS + _KIND_PROBLEMS[kind]
     any_problem = " OR ".join(f"coalesce({cond}, FALSE)" for _, cond in checks)
     messages = ", ".join(f"CASE WHEN {cond} THEN '{msg}' END" for msg, cond in checks)
+    canonical, params = _canonical(con, result)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {target} AS
+        INSERT INTO {staged_relation(kind)} BY NAME
         WITH parsed AS (
-            SELECT rid, source_file, source_row, name, id, lat, lon, ags, postal_code,
+            SELECT CAST(? AS BIGINT) * {_RID_BASE} + source_row AS rid,
+                   source_file, source_row, name, id, lat, lon, ags, postal_code,
                    city, municipality, district, description, street, url, public,
-                   public_if_empty, {", ".join(_KIND_PARSED_RAW[kind])}, {parse_sql}
-            FROM {staged_relation(kind)}
+                   {"TRUE" if public_if_empty else "FALSE"} AS public_if_empty,
+                   {", ".join(_KIND_PARSED_RAW[kind])}, {parse_sql}
+            FROM ({canonical}) AS s
         ), checked AS (
-            SELECT rid, {", ".join(parsed)}, ags, postal_code, city, municipality,
-                district, sinn_text(name) AS c_name,
+            SELECT rid, source_row, {", ".join(parsed)}, ags, postal_code, city,
+                municipality, district, sinn_text(name) AS c_name,
                 coalesce(sinn_text(id),
                          regexp_replace(source_file, '\\.[^.]*$', '')
                          || '-' || source_row)
@@ -321,7 +349,7 @@ def _validate(con: duckdb.DuckDBPyConnection, kind: str, target: str) -> None:
                 CASE WHEN {any_problem} THEN concat_ws('; ', {messages}) END AS problems
             FROM parsed
         )
-        SELECT * EXCLUDE (bad, problems, p_lat, p_lon),
+        SELECT * EXCLUDE (bad, problems, p_lat, p_lon), ? AS file_order,
             CASE WHEN c_name IS NOT NULL AND NOT bad THEN p_lon END AS c_lon,
             CASE WHEN c_name IS NOT NULL AND NOT bad THEN p_lat END AS c_lat,
             CASE WHEN c_name IS NULL THEN 'missing_name'
@@ -329,99 +357,90 @@ def _validate(con: duckdb.DuckDBPyConnection, kind: str, target: str) -> None:
             CASE WHEN c_name IS NULL THEN 'name is empty'
                  WHEN bad THEN problems END AS detail
         FROM checked
-        """
+        """,
+        [result.order, *params, result.order],
     )
-    # Later rows repeating a valid row's id: a hash aggregate finds the few
-    # repeated ids, so only their rows are ranked (not a window over all rows).
+
+
+def _mark_duplicates(con: duckdb.DuckDBPyConnection, staged: str) -> None:
+    """Reject later rows repeating the id of a valid row (over all files of a kind)."""
+    # A hash aggregate finds the few repeated ids, so only their rows are ranked
+    # (not a window over all rows).
     con.execute(
         f"""
-        UPDATE {target} SET reason = 'duplicate_id',
+        UPDATE {staged} SET reason = 'duplicate_id',
             detail = 'id ' || left(c_id, 60) || ' already imported',
             c_lon = NULL, c_lat = NULL
         WHERE rid IN (
-            SELECT rid FROM {target}
+            SELECT rid FROM {staged}
             WHERE reason IS NULL AND c_id IN (
-                SELECT c_id FROM {target} WHERE reason IS NULL
+                SELECT c_id FROM {staged} WHERE reason IS NULL
                 GROUP BY c_id HAVING count(*) > 1)
             QUALIFY row_number() OVER (PARTITION BY c_id ORDER BY rid) > 1)
         """
     )
 
 
-def _accept(
-    con: duckdb.DuckDBPyConnection, kind: str, validated: str, located: str
-) -> None:
-    """Insert the valid, located rows into ``initiatives``/``events``."""
+def _accept(con: duckdb.DuckDBPyConnection, result: InputResult, located: str) -> None:
+    """Insert one file's valid, located rows into ``initiatives``/``events``."""
+    kind = result.kind
+    canonical, params = _canonical(con, result)
+    # The source table streams through; the accepted rows' ids are the hash side.
     con.execute(
         f"""
         INSERT INTO {KINDS[kind]} BY NAME
         SELECT {_SPECIFIC_OUT[kind]} {_LOCATION_OUT}
-        FROM {validated} v
+        FROM ({canonical}) AS s
+        JOIN {staged_relation(kind)} v
+          ON v.source_row = s.source_row AND v.file_order = ?
         JOIN (SELECT *, CASE WHEN p_lon IS NOT NULL
                 THEN ST_Transform(ST_Point(p_lon, p_lat),
                 'EPSG:4326', 'EPSG:25833', always_xy := true) END AS pt
               FROM {located} WHERE l_ags IS NOT NULL) l USING (rid)
-        JOIN {staged_relation(kind)} s USING (rid)
         JOIN municipalities m ON m.ags = l.l_ags
         LEFT JOIN vocab vt ON vt.domain = 'theme' AND vt.key = lower(trim(s.theme))
         LEFT JOIN vocab vp ON vp.domain = 'partner' AND vp.key = lower(trim(s.partner))
         {_VOCAB_JOINS[kind]}
-        """
+        ORDER BY s.source_row
+        """,
+        [*params, result.order],
     )
 
 
-def _reject(
-    con: duckdb.DuckDBPyConnection,
-    result: InputResult,
-    validated: str,
-    located: str,
-) -> int:
+def _reject(con: duckdb.DuckDBPyConnection, result: InputResult, located: str) -> int:
     """Insert one file's failed rows into ``rejects`` as read; return their count."""
     src = _source(con, result.table)
     raw_sql, raw_keys = _json_of(src.refs, src.headers)
-    # rid = file order * _RID_BASE + row number: the file's rows and their numbers
-    # come from rid itself, without a join with the staging table.
-    first = result.order * _RID_BASE
     return con.execute(
         f"""
         INSERT INTO rejects
-        SELECT ?, ?, v.rid - ?,
+        SELECT ?, ?, v.source_row,
                coalesce(v.reason, l.fail_reason), coalesce(v.detail, l.fail_detail),
                coalesce({raw_sql}, '{{}}')
-        FROM {validated} v LEFT JOIN {located} l USING (rid)
-        JOIN {result.table} AS s({src.alias}) ON s.src_row = v.rid - ?
-        WHERE v.rid BETWEEN ? AND ? AND (v.reason IS NOT NULL OR l.l_ags IS NULL)
+        FROM {staged_relation(result.kind)} v LEFT JOIN {located} l USING (rid)
+        JOIN {result.table} AS s({src.alias}) ON s.src_row = v.source_row
+        WHERE v.file_order = ? AND (v.reason IS NOT NULL OR l.l_ags IS NULL)
         """,
-        [
-            result.kind,
-            Path(result.path).name,
-            first,
-            *raw_keys,
-            first,
-            first,
-            first + _RID_BASE - 1,
-        ],
+        [result.kind, Path(result.path).name, *raw_keys, result.order],
     ).fetchone()[0]
 
 
 def process(
     con: duckdb.DuckDBPyConnection, kind: str, staged: list[InputResult]
 ) -> None:
-    """Validate and geocode ``stg_<kind>``; insert accepted rows and rejects."""
-    validated, located = f"int_{kind}_validated", f"int_{kind}_located"
-    _validate(con, kind, validated)
-    geocode.geocode(con, validated, located)
-    # Rejects first: each source table is dropped as soon as its rejects carry
-    # the raw values, so less is held in memory while the accepted rows are built.
+    """Geocode ``stg_<kind>``; insert accepted rows and rejects file by file."""
+    stg, located = staged_relation(kind), f"int_{kind}_located"
+    _mark_duplicates(con, stg)
+    geocode.geocode(con, stg, located)
     for result in (r for r in staged if r.kind == kind):
-        result.rejected += _reject(con, result, validated, located)
+        result.rejected += _reject(con, result, located)
+        _accept(con, result, located)
+        # Dropped as soon as its rows are out: less is held in memory.
         con.execute(f"DROP TABLE {result.table}")
-    _accept(con, kind, validated, located)
     # An empty copy replaces the staging table: a DELETE would keep its memory
     # (in-memory tables are never vacuumed) and push later steps to spill to disk.
-    stg = staged_relation(kind)
     con.execute(
-        f"DROP TABLE {validated}; DROP TABLE {located}; "
+        f"DROP TABLE {located}; "
         f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT * FROM {stg} LIMIT 0"
     )
 
@@ -429,29 +448,27 @@ def process(
 def preview(
     con: duckdb.DuckDBPyConnection, result: InputResult, limit: int
 ) -> list[tuple]:
-    """Validate and geocode the first ``limit`` staged rows of one file (no output).
+    """Check and geocode the first ``limit`` staged rows of one file (no output).
 
     Returns (row, name, outcome, method, ags, municipality, detail) per row.
     """
-    kind = result.kind
-    validated, located = f"int_{kind}_validated", f"int_{kind}_located"
+    stg, located = staged_relation(result.kind), f"int_{result.kind}_located"
     con.execute(
-        f"DELETE FROM {staged_relation(kind)} WHERE file_order = ? AND source_row > ?",
+        f"DELETE FROM {stg} WHERE file_order = ? AND source_row > ?",
         [result.order, limit],
     )
-    _validate(con, kind, validated)
-    geocode.geocode(con, validated, located)
+    _mark_duplicates(con, stg)
+    geocode.geocode(con, stg, located)
     rows = con.execute(
         f"""
-        SELECT st.source_row, v.c_name,
+        SELECT v.source_row, v.c_name,
                CASE WHEN v.reason IS NULL AND l.l_ags IS NOT NULL THEN 'placed'
                     ELSE 'rejected: ' || coalesce(v.reason, l.fail_reason) END,
                l.method, l.l_ags, m.name, coalesce(v.detail, l.fail_detail)
-        FROM {validated} v LEFT JOIN {located} l USING (rid)
-        JOIN {staged_relation(kind)} st USING (rid)
+        FROM {stg} v LEFT JOIN {located} l USING (rid)
         LEFT JOIN municipalities m ON m.ags = l.l_ags
         ORDER BY v.rid
         """
     ).fetchall()
-    con.execute(f"DROP TABLE {validated}; DROP TABLE {located}")
+    con.execute(f"DROP TABLE {located}")
     return rows

@@ -191,7 +191,10 @@ def nearest_distances(
     points = _coords(px, py, ("px", "py"))
     if len(points) == 0:
         return np.full(len(centroids), np.inf)
-    distances, _ = cKDTree(points).query(centroids, k=1)
+    # An unbalanced, non-compacted tree builds about twice as fast for a million
+    # points and finds the same nearest neighbours (only the splits differ).
+    tree = cKDTree(points, balanced_tree=False, compact_nodes=False)
+    distances, _ = tree.query(centroids, k=1)
     return np.asarray(distances, dtype=float)
 
 

@@ -54,6 +54,7 @@ class Plan:
     encoding: str  # "utf-8" or "cp1252"
     mixed: bool  # some lines do not decode in that encoding
     lone_cr: bool  # a CR not followed by LF ends a line somewhere
+    newlines: int = 0  # LF bytes: the file has at most one line more
 
 
 @dataclass(frozen=True)
@@ -121,9 +122,10 @@ def _from_utf16(path: Path, workdir: Path) -> Path:
 def _scan(path: Path) -> Plan:
     """Decide the encoding so that valid UTF-8 stays UTF-8; find lone CRs."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    valid, lone_cr, pending_cr = True, False, False
+    valid, lone_cr, pending_cr, newlines = True, False, False, 0
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(_BLOCK), b""):
+            newlines += block.count(b"\n")
             if pending_cr and not block.startswith(b"\n"):
                 lone_cr = True
             pending_cr = block.endswith(b"\r")  # its LF may open the next block
@@ -138,7 +140,7 @@ def _scan(path: Path) -> Plan:
     if valid:
         try:
             decoder.decode(b"", final=True)
-            return Plan("utf-8", False, lone_cr)
+            return Plan("utf-8", False, lone_cr, newlines)
         except UnicodeDecodeError:
             pass
     # Not all UTF-8: count lines by the encoding they decode in; the majority wins
@@ -155,8 +157,8 @@ def _scan(path: Path) -> Plan:
             except UnicodeDecodeError:
                 other += 1
     if utf8 == 0:
-        return Plan("cp1252", False, lone_cr)
-    return Plan("utf-8" if utf8 >= other else "cp1252", True, lone_cr)
+        return Plan("cp1252", False, lone_cr, newlines)
+    return Plan("utf-8" if utf8 >= other else "cp1252", True, lone_cr, newlines)
 
 
 def _line_chunks(path: Path) -> Iterator[list[bytes]]:
@@ -284,20 +286,26 @@ def _duckdb_read(
     elif plan.encoding != "utf-8":
         source = _transcode(source, plan.encoding, workdir)
     name = new_name()
-    query = (
-        f"CREATE TEMP TABLE {name} AS SELECT row_number() OVER () AS {ROW}, * "
-        "FROM (SELECT * FROM read_csv($path, header = false, skip = $skip, "
-        "columns = $columns, delim = $delim, quote = '\"', escape = '\"', "
-        "comment = '', strict_mode = true, null_padding = false, nullstr = '', "
-        f"max_line_size = {_MAX_FIELD}, parallel = $parallel) LIMIT $limit)"
-    )
     params = {
         "path": str(source),
         "skip": layout.skip,
         "columns": dict.fromkeys(layout.headers, "VARCHAR"),
         "delim": layout.delimiter,
-        "limit": config.max_rows() + 1,  # stop reading once the limit is passed
     }
+    limit = ""
+    if plan.newlines + 1 > config.max_rows():  # fewer lines cannot pass the limit
+        limit = " LIMIT $limit"  # stop reading once passed (a LIMIT reads serially)
+        params["limit"] = config.max_rows() + 1
+    # Read in parallel (buffers of one maximum line) into a table that keeps the
+    # file's order; its rowid then numbers the rows (a window would run serially).
+    query = (
+        f"CREATE TEMP TABLE {name}_read AS SELECT * "
+        "FROM read_csv($path, header = false, skip = $skip, "
+        "columns = $columns, delim = $delim, quote = '\"', escape = '\"', "
+        "comment = '', strict_mode = true, null_padding = false, nullstr = '', "
+        f"max_line_size = {_MAX_FIELD}, buffer_size = {_MAX_FIELD}, "
+        f"parallel = $parallel){limit}"
+    )
     for parallel in (True, False):  # quoted line breaks can need the serial reader
         try:
             con.execute(query, {**params, "parallel": parallel})
@@ -306,6 +314,10 @@ def _duckdb_read(
             continue
     else:
         return None
+    con.execute(
+        f"CREATE TEMP TABLE {name} AS SELECT rowid + 1 AS {ROW}, * FROM {name}_read; "
+        f"DROP TABLE {name}_read"
+    )
     if strays and not _take_marked(con, name, plan, layout, strays):
         con.execute(f"DROP TABLE {name}")
         return None
