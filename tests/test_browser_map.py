@@ -117,13 +117,19 @@ def test_first_view_map_alone_then_the_page(server: str, desktop) -> None:
     attached = []
     page.on("frameattached", lambda frame: attached.append(frame))
     page.goto(f"{server}/?level=municipality&theme=bildung")
-    # the first view: a blank for the map controls and the map, no sidebar filters
-    page.wait_for_function(
-        f"() => document.querySelector({FIRST_VIEW!r})"
-        f" && document.querySelector({MAP_FRAME!r})"
-        " && !document.querySelector('.st-key-f_theme, .st-key-map_level')"
-    )
-    top = page.locator(MAP_FRAME).bounding_box()["y"]
+    # the first view: a blank for the map controls and the map, no sidebar filters;
+    # the map frame's top once it is laid out
+    top = page.wait_for_function(
+        f"""() => {{
+            const frame = document.querySelector({MAP_FRAME!r});
+            if (!frame || !document.querySelector({FIRST_VIEW!r})
+                || document.querySelector('.st-key-f_theme, .st-key-map_level')) {{
+                return null;
+            }}
+            const box = frame.getBoundingClientRect();
+            return box.width > 0 ? box.top + window.scrollY : null;
+        }}"""
+    ).json_value()
     _frame_el, frame = _map(page, 419)
     frame.evaluate(
         "() => document.querySelectorAll('path.leaflet-interactive')"
@@ -142,7 +148,11 @@ def test_first_view_map_alone_then_the_page(server: str, desktop) -> None:
         "ps => [ps.length, ps.filter(p => p.dataset.first === '1').length]",
     )
     assert drawn == [419, 419]
-    assert abs(page.locator(MAP_FRAME).bounding_box()["y"] - top) <= 2
+    now = page.evaluate(
+        f"() => document.querySelector({MAP_FRAME!r}).getBoundingClientRect().top"
+        " + window.scrollY"
+    )
+    assert abs(now - top) <= 2
     assert page.recorder.errors == []
 
 
