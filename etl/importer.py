@@ -173,8 +173,11 @@ def staged_relation(kind: str) -> str:
     return f"stg_{kind}"
 
 
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Create staging tables and vocabularies on a connection with reference tables."""
+def prepare(con: duckdb.DuckDBPyConnection, lookups: bool = True) -> None:
+    """Create staging tables, vocabularies and (``lookups``) the geocoding lookups.
+
+    The lookups need the reference tables on ``con``.
+    """
     vocab = [
         (domain, key.lower(), term)
         for domain, mapping in (
@@ -193,7 +196,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
             f"CREATE OR REPLACE TEMP TABLE {staged_relation(kind)} "
             f"({_STAGED}, {_KIND_STAGED[kind]})"
         )
-    if not geocode.has_lookup(con):  # the reference cache may have brought it
+    if lookups and not geocode.has_lookup(con):  # the cache may have brought them
         geocode.prepare_lookup(con)
 
 
