@@ -7,7 +7,7 @@ import json
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -15,17 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import (
-    aggregate,
-    checks,
-    fetch,
-    geocode,
-    importer,
-    ingest,
-    marts,
-    publish,
-    refcache,
-)
+from etl import aggregate, checks, fetch, importer, ingest, marts, publish, refcache
 from etl.headers import load_column_map
 from etl.macros import install_macros
 from etl.operations import ESF_LIST, import_operations
@@ -249,15 +239,10 @@ def _import(
     summary: RunSummary,
     workdir: Path,
     options: ImportOptions | None = None,
-    load_reference: Callable[[], None] = lambda: None,
 ) -> None:
-    """Stage every input, then validate/geocode each kind set-based.
-
-    ``load_reference`` creates the reference tables (if not yet there): called
-    once the inputs are read, before the geocoding needs them.
-    """
+    """Stage every input, then validate/geocode each kind set-based."""
     options = options or ImportOptions()
-    importer.prepare(con, lookups=False)
+    importer.prepare(con)
     columns = load_column_map(options.columns)
     staged: list[importer.InputResult] = []
     # Each file is hashed in a thread while DuckDB reads it (hashlib frees the GIL).
@@ -279,9 +264,6 @@ def _import(
                 }
             )
             summary.rows_read += result.rows
-    load_reference()
-    if not geocode.has_lookup(con):  # the reference cache may have brought it
-        geocode.prepare_lookup(con)
     publish.pause_point("import")
     # Reader-level rejects (ragged rows, stray bytes) are in rejects already.
     staged_rows = sum(
@@ -366,11 +348,7 @@ def build(
         demo=demo,
     )
     wait = config.lock_wait_s()
-    with (
-        publish.build_lock(db_path, wait),
-        tempfile.TemporaryDirectory() as work,
-        ThreadPoolExecutor(max_workers=1) as background,
-    ):
+    with publish.build_lock(db_path, wait), tempfile.TemporaryDirectory() as work:
         rejects_csv = db_path.with_name(REJECTS_CSV)
         publish.remove_stale_temp(db_path)
         publish.remove_stale_temp(rejects_csv)
@@ -385,43 +363,30 @@ def build(
                 con.execute("SET temp_directory = ?", [work])
                 install_macros(con)
                 marts.create_metric_macros(con)
-                # On a reference cache miss the cached tables are built on their
-                # own connection while the inputs are read (copied in afterwards).
-                ahead = background.submit(refcache.build_ahead, raw, config.cache_dir())
-
-                def load_reference() -> None:
-                    """Create the reference tables on ``con`` (after the thread)."""
-                    if summary.reference_cache:  # created already
-                        return
-                    with _timed(summary, "reference"):
-                        built = ahead.result()
-                        report, state = refcache.reference_tables(
-                            con, raw, config.cache_dir()
-                        )
-                    # copied from the file the thread has just written: still a miss
-                    summary.reference_cache = "miss" if built == "miss" else state
-                    summary.boundary_file = report.boundary_file
-                    summary.sources = source_files(raw)
-                    summary.municipalities, summary.districts = (
-                        report.municipalities,
-                        report.districts,
+                with _timed(summary, "reference"):
+                    report, summary.reference_cache = refcache.reference_tables(
+                        con, raw, config.cache_dir()
                     )
-                    summary.unmatched_keys = report.unmatched
-
+                summary.boundary_file = report.boundary_file
+                summary.sources = source_files(raw)
+                summary.municipalities, summary.districts = (
+                    report.municipalities,
+                    report.districts,
+                )
+                summary.unmatched_keys = report.unmatched
                 _create_tables(con)
                 inputs = [("initiative", Path(p), False) for p in initiatives]
                 inputs += [("event", Path(p), False) for p in events]
                 if demo:
                     from etl.demo import write_demo_files
 
-                    load_reference()  # the invented rows lie in its municipalities
                     demo_i, demo_e = write_demo_files(con, Path(work))
                     inputs = [
                         ("initiative", demo_i, True),
                         ("event", demo_e, True),
                         *inputs,
                     ]
-                _import(con, inputs, summary, Path(work), options, load_reference)
+                _import(con, inputs, summary, Path(work), options)
                 lists = [Path(p) for p in operations]
                 if demo:  # the real ESF list beside the invented initiatives
                     if (raw / ESF_LIST).is_file():

@@ -173,11 +173,8 @@ def staged_relation(kind: str) -> str:
     return f"stg_{kind}"
 
 
-def prepare(con: duckdb.DuckDBPyConnection, lookups: bool = True) -> None:
-    """Create staging tables, vocabularies and (``lookups``) the geocoding lookups.
-
-    The lookups need the reference tables on ``con``.
-    """
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Create staging tables and vocabularies on a connection with reference tables."""
     vocab = [
         (domain, key.lower(), term)
         for domain, mapping in (
@@ -196,7 +193,7 @@ def prepare(con: duckdb.DuckDBPyConnection, lookups: bool = True) -> None:
             f"CREATE OR REPLACE TEMP TABLE {staged_relation(kind)} "
             f"({_STAGED}, {_KIND_STAGED[kind]})"
         )
-    if lookups and not geocode.has_lookup(con):  # the cache may have brought them
+    if not geocode.has_lookup(con):  # the reference cache may have brought it
         geocode.prepare_lookup(con)
 
 

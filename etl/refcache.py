@@ -26,9 +26,8 @@ import duckdb
 from etl import fetch, geocode, macros, publish, reference
 from geo import boundaries, crs, simplify, subdivide
 from sinn import config, vocab
-from sinn.db import connect
 
-__all__ = ["build_ahead", "cache_key", "reference_tables"]
+__all__ = ["cache_key", "reference_tables"]
 
 #: Bump when the cached tables change in a way the hashed sources do not show.
 CACHE_VERSION = "1"
@@ -105,34 +104,6 @@ def reference_tables(
     with contextlib.suppress(OSError):  # another build may prune at the same time
         _prune(cache)
     return report, "miss"
-
-
-def build_ahead(raw: Path, cache: Path | None) -> str | None:
-    """On a cache miss, build and store the cached tables on a connection of their own.
-
-    Meant for a thread while the build reads its inputs; :func:`reference_tables`
-    then copies them from the cache. Returns ``hit`` (already stored), ``miss``
-    (built and stored now) or None (nothing stored: the build's own reference
-    step builds the tables and reports why).
-    """
-    key = cache_key(raw) if cache is not None else None
-    if cache is None or key is None:
-        return None
-    path = cache / f"reference-{key[:32]}.duckdb"
-    if path.is_file():
-        return "hit"
-    try:
-        own = connect()
-        with own:
-            macros.install_macros(own)
-            report = reference.build_reference(own, raw)
-            geocode.prepare_lookup(own)
-            _store(own, path, report)
-    except Exception:  # noqa: BLE001 - the build's reference step raises it again
-        return None
-    with contextlib.suppress(OSError):  # another build may prune at the same time
-        _prune(cache)
-    return "miss"
 
 
 def _literal(path: Path) -> str:
