@@ -6,10 +6,12 @@ for the map the st_folium component arguments, i.e. the map HTML/JS). The naive
 baseline (``bench/naive_map_page.py``: unsimplified boundaries at full precision,
 all returned objects) runs in the same process; ratios are ours / naive.
 
-With ``--browser`` it also starts each server fresh (the app warmed at start-up
-as ``deploy.replicas`` does it) and measures in headless Chromium, municipality
-map (``?level=municipality``): the first visitor's time to a visible map; then
-``--visits`` fresh visitors (own browser context, empty cache): time to the
+With ``--browser`` it also starts the servers fresh (the app warmed at start-up
+as ``deploy.replicas`` does it), side by side, and measures in headless
+Chromium, municipality map (``?level=municipality``): each server's first
+visitor's time to a visible map; then ``--visits`` rounds with one fresh visitor
+per server in turn (so that the machine's noise falls on all alike; own browser
+context, empty cache): time to the
 visible map, app payload (websocket frames received plus every HTTP response,
 headers and encoded body, except Streamlit's own ``/static/`` bundle) and the
 server's CPU seconds per view (psutil, user + system); for the app also the time
@@ -37,6 +39,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -292,51 +295,69 @@ SETUPS = {
 }
 
 
-def _visits(result: Visits, ps: list, visit: Callable, visits: int) -> None:
-    """A first visitor, then ``visits`` measured ones (time, bytes, server CPU)."""
+def _warm_visit(result: Visits, ps: list, visit: Callable, visits: int) -> None:
+    """One measured fresh visitor: time, boot, bytes, server CPU (a share of it)."""
     from bench.bench_load import quiet_cpu
 
+    before = quiet_cpu(ps)
+    seconds, boot, ws, http, context, _page = visit()
+    cpu = quiet_cpu(ps) - before
+    context.close()
+    result.cpu_per_view += cpu / visits
+    result.warm_s.append(seconds)
+    result.boot_s.append(boot)
+    result.ws_bytes.append(ws)
+    result.http_bytes.append(http)
+
+
+def _visits(result: Visits, ps: list, visit: Callable, visits: int) -> None:
+    """A first visitor, then ``visits`` measured ones (time, bytes, server CPU)."""
     result.first_s, *_rest, context, _page = visit()
     context.close()
     for _ in range(visits):
-        before = quiet_cpu(ps)
-        seconds, boot, ws, http, context, _page = visit()
-        cpu = quiet_cpu(ps) - before
+        _warm_visit(result, ps, visit, visits)
+
+
+def _filter_changes(result: Visits, browser, url: str) -> None:
+    """Seconds from the events toggle to the redrawn map, on both levels."""
+    for changed, count in SHAPES.items():
+        *_figures, context, page = _visit(browser, f"{url}/?level={changed}", count)
+        # off (a new parameter set), on (cached), off (cached)
+        result.changes[changed] = [_change_filter(page, count) for _ in range(3)]
         context.close()
-        result.cpu_per_view += cpu / visits
-        result.warm_s.append(seconds)
-        result.boot_s.append(boot)
-        result.ws_bytes.append(ws)
-        result.http_bytes.append(http)
 
 
-def measure_server(
-    name: str, db: Path, browser, visits: int, level: str = "municipality"
-) -> Visits:
-    """Start one set-up fresh; first visitor, warm visitors with CPU, filter changes."""
+def measure_servers(
+    names: list[str], db: Path, browser, visits: int, level: str = "municipality"
+) -> dict[str, Visits]:
+    """Start the set-ups side by side; first visitors, then warm visits in turns.
+
+    In turns, one visitor per set-up a round: a noisy stretch of the machine
+    falls on every set-up alike rather than on the one measured just then.
+    """
     from bench.bench_load import setup
 
-    result = Visits(name)
+    results = {name: Visits(name) for name in names}
     shapes = SHAPES[level]
-    with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        with setup(name, db, Path(tmp)) as served:
-            result.start_s = time.perf_counter() - start
-            url, procs, _own = served
+    with ExitStack() as stack:
+        servers = {}
+        for name in names:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            start = time.perf_counter()
+            url, procs, _own = stack.enter_context(setup(name, db, tmp))
+            results[name].start_s = time.perf_counter() - start
             ps = [psutil.Process(p.pid) for p in procs]
             map_url = f"{url}/?level={level}"
-            _visits(result, ps, lambda: _visit(browser, map_url, shapes), visits)
-            if name == "direct" and level == "municipality":
-                for changed, count in SHAPES.items():
-                    *_figures, context, page = _visit(
-                        browser, f"{url}/?level={changed}", count
-                    )
-                    # off (a new parameter set), on (cached), off (cached)
-                    result.changes[changed] = [
-                        _change_filter(page, count) for _ in range(3)
-                    ]
-                    context.close()
-    return result
+            servers[name] = (url, ps, lambda u=map_url: _visit(browser, u, shapes))
+        for name, (_url, _ps, visit) in servers.items():
+            results[name].first_s, *_rest, context, _page = visit()
+            context.close()
+        for _ in range(visits):
+            for name, (_url, ps, visit) in servers.items():
+                _warm_visit(results[name], ps, visit, visits)
+        if "direct" in servers and level == "municipality":
+            _filter_changes(results["direct"], browser, servers["direct"][0])
+    return results
 
 
 def _site_visit(browser, url: str) -> tuple[float, float, int, int, object, object]:
@@ -495,10 +516,9 @@ def browser_figures(db: Path, visits: int) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            results = {n: measure_server(n, db, browser, visits) for n in SETUPS}
-            results["naive district"] = measure_server(
-                "naive", db, browser, visits, "district"
-            )
+            results = measure_servers(list(SETUPS), db, browser, visits)
+            naive = measure_servers(["naive"], db, browser, visits, "district")
+            results["naive district"] = naive["naive"]
             results["static site"] = measure_site(db, browser, visits)
         finally:
             browser.close()
