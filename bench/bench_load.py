@@ -128,6 +128,8 @@ async def _measure(
         try:
             for server in warm:  # first run: imports, caches
                 await visit(browser, f"{server}/?level=municipality")
+            if url not in warm:  # and nginx's cache of the frontend files
+                await visit(browser, url)
             before = quiet_cpu(procs)
             for _ in range(args.visits):
                 await visit(browser, url)
