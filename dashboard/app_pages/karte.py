@@ -39,10 +39,10 @@ VIEW_BOX = (49.5, 11.0, 52.5, 16.0)
 # Level and indicator the table and text below the map were last drawn for.
 SHOWN_KEY = "_karte_shown"
 SEARCH_ZOOM = {"municipality": 11, "initiative": 15}
-# The map controls and search above the map, one block; on a first view a blank
-# of about their height (desktop) holds their place while the map draws.
+# The map controls and search above the map, one block; on a first view blanks
+# of their size (measured) hold their place while the map draws.
 CONTROLS_KEY = "map_controls"
-CONTROLS_HEIGHT, SMOOTHED_HEIGHT = 152, 40  # px on a desktop (measured); the switch
+FIELD_HEIGHT, SWITCH_HEIGHT = 68, 24  # px: a labelled select box, the switch
 # Rows of the table a first view sends; the rest one switch away (payload, CPU).
 TOP_ROWS = 15
 TABLE_CONTROLS = (page_state.flag("map_table_all", "table", False),)
@@ -275,6 +275,16 @@ def _show_map(
     )
 
 
+def _controls_blank(switch: bool) -> None:
+    """Blanks laid out like the map controls (in a row; stacked on a phone)."""
+    with st.container(key=first_view.PENDING_KEY):
+        for col in st.columns(4):
+            col.container(height=FIELD_HEIGHT, border=False)
+        if switch:
+            st.container(height=SWITCH_HEIGHT, border=False)
+        st.container(height=FIELD_HEIGHT, border=False)
+
+
 def _map_alone(f: Filters) -> None:
     """A browser's first view: the map, and a blank where the controls will be.
 
@@ -282,8 +292,7 @@ def _map_alone(f: Filters) -> None:
     it stays on screen; once its frontend reports it drawn, the app reruns.
     """
     level, opts = _url_controls()
-    height = CONTROLS_HEIGHT + SMOOTHED_HEIGHT * _smoothable(level, opts.indicator)
-    st.container(height=height, border=False, key=first_view.PENDING_KEY)
+    _controls_blank(_smoothable(level, opts.indicator))
     page_state.restore(VIEW)
     st.session_state[SHOWN_KEY] = (level, opts.indicator)
     opts = replace(opts, selected=f.districts)
