@@ -24,6 +24,7 @@ import pandas as pd
 from etl import geocode, ingest
 from etl.headers import ALIASES as _ALIASES
 from etl.headers import ALL_ALIASES, ColumnMap, HeaderMap, check_headers, map_headers
+from etl.readers.base import drop_source
 from etl.schema import (
     EVENT_TYPE_SYNONYMS,
     PARTNER_SYNONYMS,
@@ -436,7 +437,7 @@ def process(
         result.rejected += _reject(con, result, located)
         _accept(con, result, located)
         # Dropped as soon as its rows are out: less is held in memory.
-        con.execute(f"DROP TABLE {result.table}")
+        drop_source(con, result.table)
     # An empty copy replaces the staging table: a DELETE would keep its memory
     # (in-memory tables are never vacuumed) and push later steps to spill to disk.
     con.execute(

@@ -19,6 +19,7 @@ import duckdb
 
 from etl import ingest
 from etl.fetch import sha256
+from etl.readers.base import drop_source, rename_column
 from etl.schema import (
     OPERATION_ALIASES,
     OPERATION_FUNDS,
@@ -199,14 +200,7 @@ def _strip_numbered_headers(con: duckdb.DuckDBPyConnection, table: str) -> None:
     for header in headers:
         plain = _NUMBERED.sub("", header)
         if plain != header and plain not in headers:
-            con.execute(
-                f"ALTER TABLE {table} RENAME COLUMN {_quote(header)} TO {_quote(plain)}"
-            )
-
-
-def _quote(identifier: str) -> str:
-    """A DuckDB identifier in double quotes (headers come from files)."""
-    return '"' + identifier.replace('"', '""') + '"'
+            rename_column(con, table, header, plain)
 
 
 def _check_headers(con: duckdb.DuckDBPyConnection, table: str, name: str) -> None:
@@ -567,7 +561,8 @@ def import_operations(
         _summarise(con, report)
         con.execute("DROP VIEW op_rows; DROP TABLE op_loc; DROP TABLE op_out")
         for s in staged:
-            con.execute(f"DROP VIEW op_src_{s.order}; DROP TABLE {s.table}")
+            con.execute(f"DROP VIEW op_src_{s.order}")
+            drop_source(con, s.table)
     build_facts(con)
     return report
 

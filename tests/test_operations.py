@@ -547,3 +547,22 @@ def test_cli_build_with_operations(tmp_path, capsys):
         assert c.execute(
             "SELECT fund, ags, eligible_eur FROM operations"
         ).fetchall() == [("ERDF", "14524010", Decimal("7.50"))]
+
+
+def test_csv_with_numbered_headers(con, tmp_path):
+    # a CSV's rows are numbered through a view: the renamed headers reach it too
+    path = tmp_path / "liste_esf.csv"
+    header = ";".join(f"{i}. {h}" for i, h in enumerate(HEADERS.values(), 1))
+    lines = [
+        "Träger e. V.;Kurs A;01.02.2023;1.500,00;60;Kamenz, Stadt;Bautzen",
+        "Verein e. V.;Kurs B;06.05.2024;2.000,50;60;Görlitz, Stadt;Görlitz",
+    ]
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    import_operations(con, [path], None, tmp_path)
+    assert con.execute(
+        "SELECT row_number, name, beneficiary, eligible_eur, ags FROM operations "
+        "ORDER BY row_number"
+    ).fetchall() == [
+        (1, "Kurs A", "Träger e. V.", Decimal("1500.00"), "14625250"),
+        (2, "Kurs B", "Verein e. V.", Decimal("2000.50"), "14626110"),
+    ]

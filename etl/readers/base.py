@@ -35,6 +35,33 @@ def new_name() -> str:
     return f"src_{uuid.uuid4().hex[:12]}"
 
 
+def drop_source(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a source relation: a table, or a numbered view and the table it reads."""
+    if _exists(con, name, view=True):
+        con.execute(f"DROP VIEW {name}; DROP TABLE {name}_read")
+    else:
+        con.execute(f"DROP TABLE {name}")
+
+
+def rename_column(
+    con: duckdb.DuckDBPyConnection, name: str, old: str, new: str
+) -> None:
+    """Rename a column of a source relation (a view is renamed in its read table)."""
+    if not _exists(con, name, view=True):
+        con.execute(f"ALTER TABLE {name} RENAME COLUMN {quote(old)} TO {quote(new)}")
+        return
+    con.execute(f"ALTER TABLE {name}_read RENAME COLUMN {quote(old)} TO {quote(new)}")
+    numbered_view(con, name)
+
+
+def numbered_view(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """View ``name``: the rows of table ``<name>_read`` numbered by their rowid."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {name} AS "
+        f"SELECT rowid + 1 AS {ROW}, * FROM {name}_read"
+    )
+
+
 def empty_table(con: duckdb.DuckDBPyConnection) -> str:
     """A table with no columns and no rows (empty or header-only inputs)."""
     name = new_name()
@@ -180,11 +207,13 @@ def store_rejects(
     return count
 
 
-def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether a temporary table of this name exists on the connection."""
+def _exists(con: duckdb.DuckDBPyConnection, name: str, view: bool = False) -> bool:
+    """Whether a temporary table (or view) of this name exists on the connection."""
+    kind = "view" if view else "table"
     return bool(
         con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
+            f"SELECT count(*) FROM duckdb_{kind}s() "
+            f"WHERE temporary AND {kind}_name = ?",
             [name],
         ).fetchone()[0]
     )

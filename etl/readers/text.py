@@ -30,6 +30,7 @@ from etl.readers.base import (
     check_rows,
     empty_table,
     new_name,
+    numbered_view,
     quote,
     unique_headers,
 )
@@ -314,11 +315,16 @@ def _duckdb_read(
             continue
     else:
         return None
+    if not strays:
+        # A view numbers the rows: no second copy of the file's cells.
+        numbered_view(con, name)
+        return name
+    # Marker rows are deleted below: the numbers are fixed in a copy first.
     con.execute(
         f"CREATE TEMP TABLE {name} AS SELECT rowid + 1 AS {ROW}, * FROM {name}_read; "
         f"DROP TABLE {name}_read"
     )
-    if strays and not _take_marked(con, name, plan, layout, strays):
+    if not _take_marked(con, name, plan, layout, strays):
         con.execute(f"DROP TABLE {name}")
         return None
     return name
