@@ -26,6 +26,7 @@ import duckdb
 from dashboard import queries as q
 from dashboard.choropleth import area_labels, marker_fields
 from dashboard.map_data import AreaLayer
+from dashboard.shared_geometry import script_json
 from sinn.atomic import atomic_write
 
 __all__ = [
@@ -121,10 +122,8 @@ def labels_script(con: duckdb.DuckDBPyConnection, lang: str) -> str:
         "event": marker_fields(q.events_public(con, everything), "event", lang),
     }
     labels = {"areas": areas, "markers": markers}
-    # "</" never appears raw, so the text is safe inside any HTML page too.
-    text = json.dumps(labels, ensure_ascii=False, separators=(",", ":"))
-    text = text.replace("</", "<\\/")
-    return f"window.SINN_LABELS={text};\n"
+    # no "<" stays raw, so the text is safe inside any HTML page too
+    return f"window.SINN_LABELS={script_json(labels)};\n"
 
 
 def write_compressed(path: Path, payload: bytes) -> None:
