@@ -25,6 +25,7 @@ from bench.live_server import settle as _settle
 from bench.live_server import wait_for_map as _map
 from dashboard import queries as q
 from dashboard.choropleth import few_cases
+from dashboard.first_view import FALLBACK_S
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -154,6 +155,26 @@ def test_first_view_map_alone_then_the_page(server: str, desktop) -> None:
     )
     assert abs(now - top) <= 2
     assert page.recorder.errors == []
+
+
+def test_first_view_without_the_map_still_completes(server: str, desktop) -> None:
+    """A map frame that never loads: the whole page comes after the fallback time."""
+    page = desktop
+    page.route(
+        "**/component/dashboard.map_component.sinn_map/**",
+        lambda route: route.abort(),
+    )
+    page.goto(f"{server}/?theme=bildung")
+    page.locator(FIRST_VIEW).wait_for()
+    assert page.locator(".st-key-f_theme").count() == 0
+    # the URL's theme in the filter: the whole page's run is over
+    page.locator(".st-key-f_theme").filter(has_text="Bildung").wait_for(
+        timeout=(FALLBACK_S + 30) * 1000
+    )
+    page.locator("[data-testid='stMetric']").nth(2).wait_for()
+    assert page.locator(".st-key-map_level").count() == 1
+    assert page.locator(FIRST_VIEW).count() == 0
+    _shot(page, "first_view_without_map")
 
 
 def test_lq_municipalities_natural_breaks(server: str, desktop, con) -> None:

@@ -343,6 +343,7 @@ def render() -> None:
     # The map first (on a phone too), then key figures, table and text.
     section = _map_section(f)
     if section is None:  # a first view: the rest comes once the map is drawn
+        first_view.fallback()
         return
     level, opts = section
     st.session_state[SHOWN_KEY] = (level, opts.indicator)
