@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -211,8 +212,12 @@ def geopandas_baseline(csv: Path) -> tuple[dict[str, float], int, int]:
     return times, int(valid.sum()), len(joined)
 
 
-def spatial_step(n: int) -> tuple[float, float, int, int]:
-    """Time point-in-polygon for N points: DuckDB spatial join vs geopandas sjoin."""
+def spatial_step(n: int, repeats: int = 3) -> tuple[float, float, int, int]:
+    """Time point-in-polygon for N points: DuckDB spatial join vs geopandas sjoin.
+
+    Each side runs ``repeats`` times, in turns; the medians are returned (one
+    run of under a second swings by a quarter on this noisy machine).
+    """
     con = connect()
     install_macros(con)
     build_reference(con, ROOT / "data" / "raw")
@@ -222,12 +227,6 @@ def spatial_step(n: int) -> tuple[float, float, int, int]:
     lat = rng.uniform(BBOX[1], BBOX[3], n)
     con.register("pts_df", pa.table({"id": np.arange(n), "lon": lon, "lat": lat}))
     con.execute("CREATE TABLE pts AS SELECT * FROM pts_df")
-    start = time.perf_counter()
-    hits_duck = con.execute(
-        "SELECT count(*) FROM (SELECT p.id, min(m.ags) FROM pts p JOIN geo_mun_wgs m "
-        "ON ST_Intersects(m.g, ST_Point(p.lon, p.lat)) GROUP BY p.id)"
-    ).fetchone()[0]
-    duck = time.perf_counter() - start
     con.execute(
         "CREATE TABLE mw AS SELECT ags, ST_Transform(geom, 'EPSG:25833', 'EPSG:4326', "
         "always_xy := true) AS g FROM municipalities"
@@ -239,11 +238,22 @@ def spatial_step(n: int) -> tuple[float, float, int, int]:
         ),
         crs="EPSG:4326",
     )
-    start = time.perf_counter()
-    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    joined = gpd.sjoin(points, polys, predicate="within", how="inner")
-    base = time.perf_counter() - start
-    return duck, base, hits_duck, len(joined)
+    duck, base = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        hits_duck = con.execute(
+            "SELECT count(*) FROM (SELECT p.id, min(m.ags) FROM pts p "
+            "JOIN geo_mun_wgs m ON ST_Intersects(m.g, ST_Point(p.lon, p.lat)) "
+            "GROUP BY p.id)"
+        ).fetchone()[0]
+        duck.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        points = gpd.GeoDataFrame(
+            geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326"
+        )
+        joined = gpd.sjoin(points, polys, predicate="within", how="inner")
+        base.append(time.perf_counter() - start)
+    return statistics.median(duck), statistics.median(base), hits_duck, len(joined)
 
 
 def _print_build(
@@ -342,7 +352,10 @@ def main() -> None:
         f"rejected {ops_rejected:,} {ops['rejected']}"
     )
     print(f"  peak RSS: {ops_peak / 2**20:,.0f} MiB (target < 2048 MiB)")
-    print(f"point-in-polygon, {args.rows:,} points x 419 municipalities:")
+    print(
+        f"point-in-polygon, {args.rows:,} points x 419 municipalities "
+        "(median of 3 runs each, in turns):"
+    )
     print(
         f"  DuckDB spatial join (importer lookup, grid pieces): {duck:.2f} s "
         f"({hits_duck:,} points matched)"
