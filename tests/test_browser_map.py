@@ -158,8 +158,7 @@ def test_first_view_map_alone_then_the_page(server: str, desktop) -> None:
 
 
 def test_first_view_without_the_map_still_completes(server: str, desktop) -> None:
-    """A map frame held back: the whole page comes after the fallback time; the
-    map, let through afterwards, is drawn in the same (only) frame."""
+    """Map frame held back: the page completes after the fallback; then the map."""
     page = desktop
     attached = []
     page.on("frameattached", lambda frame: attached.append(frame))
