@@ -9,8 +9,8 @@ alike (``fetch`` does not). The scripts set
   ``municipality``, ``land`` and ``saxony``;
 - ``window.SINN_LABELS`` (one script per language): ``areas`` = {level: {key:
   fixed tooltip facts}} and ``markers`` = {kind: {id: [colour, popup HTML,
-  title, lat, lon]}} for the kinds ``initiative`` and ``event`` (public rows and fields
-  only).
+  title, lat, lon]}} for the kinds ``initiative`` and ``event`` (public rows
+  and fields only).
 """
 
 from __future__ import annotations
@@ -41,13 +41,13 @@ __all__ = [
 ]
 
 
+#: versions of each shared script kept in its folder (older ones are deleted)
+KEEP_VERSIONS = 3
 #: Quantisation per geometry group (units per degree): 1/5,000 degree is 14 m
 #: east-west and 22 m north-south here, well inside the 120 m the web
 #: boundaries are simplified to; the other states' background (1,500 m) takes
 #: 1/500. Districts, municipalities and Saxony share a scale, so that their
 #: common borders round alike.
-#: versions of each shared script kept in its folder (older ones are deleted)
-KEEP_VERSIONS = 3
 SCALES = {"district": 5_000, "municipality": 5_000, "saxony": 5_000, "land": 500}
 
 # Rebuilds ``{group: {key: GeoJSON geometry}}`` from delta-coded integer rings:

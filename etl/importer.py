@@ -311,9 +311,16 @@ def stage_table(
             f"FROM {table} AS s({src.alias})"
         ).fetchone()[0]
     result = InputResult(
-        kind, str(path), rows, int(file_order), table, mapping, visibility, unparsed
+        kind,
+        str(path),
+        rows,
+        int(file_order),
+        table,
+        mapping,
+        visibility,
+        unparsed,
+        is_demo=is_demo,
     )
-    result.is_demo = is_demo
     _stage(con, result, public_if_empty=not checkbox)
     return result
 
