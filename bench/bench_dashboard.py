@@ -246,7 +246,8 @@ def _drawn(page, shapes: int, timeout_s: float = 180):
             frame = element.content_frame()
             box = element.bounding_box()
             if frame is not None and box and box["height"] >= 300:
-                frame.wait_for_function(f"{NEW_SHAPES_JS} >= {shapes}", timeout=2_000)
+                drawn = f"() => {NEW_SHAPES_JS} >= {shapes}"
+                frame.wait_for_function(drawn, timeout=2_000)
                 return frame
         except Exception:  # detached or not drawn yet: look again
             pass
@@ -367,7 +368,7 @@ def _site_visit(browser, url: str) -> tuple[float, float, int, int, object, obje
     traffic = _Traffic(page)
     start = time.perf_counter()
     page.goto(url)
-    page.wait_for_function(f"{NEW_SHAPES_JS} >= 13", timeout=180_000)
+    page.wait_for_function(f"() => {NEW_SHAPES_JS} >= 13", timeout=180_000)
     seconds = time.perf_counter() - start
     page.wait_for_load_state("networkidle")
     return seconds, 0.0, traffic.ws, traffic.http(), context, page

@@ -47,7 +47,7 @@ CHROMIUM = os.environ.get("SINN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 MAX_CONCURRENT = 10
 STEP_MS = 180_000  # one visit may wait this long on a busy 2-core machine
-DRAWN = "document.querySelectorAll('path.leaflet-interactive').length >= 419"
+DRAWN = "() => document.querySelectorAll('path.leaflet-interactive').length >= 419"
 QUIET_CPU_S = 0.02  # servers count as idle when they use less in QUIET_WINDOW_S
 QUIET_WINDOW_S = 0.5
 

@@ -41,6 +41,7 @@ IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # Elements of a rerun still in flight: skeletons and stale (greyed) blocks.
 BUSY = "[data-testid='stSkeleton'], [data-stale='true'], [data-testid='stSpinner']"
 TIMEOUT_MS = 60_000
+AREAS = "path.leaflet-interactive"  # Leaflet's SVG paths: districts or municipalities
 # What stands in for the map controls while a first view shows the map alone.
 FIRST_VIEW = f".st-key-{PENDING_KEY}"
 # The run is over and a first view (if any) has become the whole page.
@@ -125,7 +126,9 @@ def wait_for_map(page, shapes: int):
     from playwright.sync_api import Error
 
     deadline = time.monotonic() + TIMEOUT_MS / 1000
-    script = f"document.querySelectorAll('path.leaflet-interactive').length == {shapes}"
+    # a function, not an expression: Playwright evaluates a function once, an
+    # expression on every poll, which a CSP without 'unsafe-eval' refuses
+    script = f"() => document.querySelectorAll({json.dumps(AREAS)}).length == {shapes}"
     while True:
         try:
             frame_el = page.wait_for_selector(MAP_FRAME)

@@ -119,7 +119,7 @@ def test_static_map(demo_db: Path, tmp_path: Path, page) -> None:
     out = export_map(demo_db, tmp_path / "map.html")
     page.goto(out.as_uri())
     page.wait_for_function(
-        "document.querySelectorAll('path.leaflet-interactive').length === 13"
+        "() => document.querySelectorAll('path.leaflet-interactive').length === 13"
     )
     assert page.locator(".leaflet-container").bounding_box()["height"] > 300
     assert page.locator(".marker-cluster").count() > 0
@@ -127,7 +127,7 @@ def test_static_map(demo_db: Path, tmp_path: Path, page) -> None:
     assert legend.is_hidden()
     page.get_by_label("Gemeinden").check()
     page.wait_for_function(
-        "document.querySelectorAll('path.leaflet-interactive').length === 419"
+        "() => document.querySelectorAll('path.leaflet-interactive').length === 419"
     )
     assert legend.is_visible()
     _assert_clean(page, "static_map")

@@ -27,7 +27,7 @@ from dashboard.texts import LANGUAGES, t
 from deploy.replicas import free_port
 
 HASHED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{16})\.(js|css)$")
-SHAPES = "document.querySelectorAll('path.leaflet-interactive').length === 13"
+SHAPES = "() => document.querySelectorAll('path.leaflet-interactive').length === 13"
 
 
 @pytest.fixture(scope="module")

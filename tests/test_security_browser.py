@@ -203,7 +203,7 @@ def test_static_map_literal(hostile_db: Path, tmp_path: Path, page) -> None:
     out = export_map(hostile_db, tmp_path / "map.html")
     page.goto(out.as_uri())
     page.wait_for_function(
-        "document.querySelectorAll('path.leaflet-interactive').length === 13"
+        "() => document.querySelectorAll('path.leaflet-interactive').length === 13"
     )
     assert_literal_popups(page.main_frame, titles=False)
     assert_safe(page)
