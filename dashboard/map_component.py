@@ -94,6 +94,7 @@ def show(
     center: tuple[float, float] | None = None,
     zoom: int | None = None,
     announce: bool = False,
+    reveal: bool = False,
 ) -> dict | None:
     """Show a rendered map (full container width); the returned objects or None.
 
@@ -101,14 +102,20 @@ def show(
     view while it stays on the page: new values would make the frontend call
     ``setView`` and pull the map back while the user moves it. With
     ``announce`` a newly mounted map reruns the page once it is drawn (its
-    value then holds ``drawn``; see ``dashboard.first_view``).
+    value then holds ``drawn``; see ``dashboard.first_view``). With ``reveal``
+    a newly mounted map out of sight scrolls itself into view.
     """
     returned = list(returned_objects)
     hash_key = sf.generate_js_hash(rendered.script, key, False)
     defaults = dict.fromkeys(returned)
     mount = st.session_state.get(_mount_key(key))
     if hash_key not in st.session_state or (mount or {}).get("hash") != hash_key:
-        mount = {"hash": hash_key, "view": (center, zoom), "announce": announce}
+        mount = {
+            "hash": hash_key,
+            "view": (center, zoom),
+            "announce": announce,
+            "reveal": reveal,
+        }
         st.session_state[_mount_key(key)] = mount  # a newly mounted map
     # what the map was mounted with: the same arguments keep it as it is
     center, zoom = mount["view"]
@@ -127,6 +134,7 @@ def show(
         zoom=zoom,
         center=center,
         announce=mount["announce"],
+        reveal=mount["reveal"],
         css_links=list(rendered.css_links),
         js_links=list(rendered.js_links),
         on_change=on_change,

@@ -24,6 +24,7 @@ from bench.live_server import (
 from bench.live_server import settle as _settle
 from bench.live_server import wait_for_map as _map
 from dashboard import queries as q
+from dashboard.app_pages.karte import CONTROLS_KEY
 from dashboard.choropleth import few_cases
 from dashboard.first_view import FALLBACK_S
 
@@ -262,6 +263,34 @@ def test_search_hit_highlighted_and_labelled(server: str, desktop) -> None:
     )
     assert _overlap(box, map_box)
     _shot(page, "map_search_goerlitz")
+
+
+def _top(page, selector: str) -> float:
+    """Top edge of ``selector``'s first match in the viewport, in px."""
+    return page.locator(selector).first.bounding_box()["y"]
+
+
+def test_phone_map_above_its_controls(server: str, phone, desktop) -> None:
+    """390×844: the map in the first screen, controls below; a search shows it."""
+    page = phone
+    _open(page, f"{server}/", 13)
+    controls = f".st-key-{CONTROLS_KEY}"
+    assert _top(page, MAP_FRAME) < PHONE["height"] - 300 < _top(page, controls)
+    _shot(page, "phone_map_first")
+    # the search field lies below the map: typing there scrolls the map away
+    page.get_by_label("Initiative oder Gemeinde suchen").fill("Görlitz")
+    assert _top(page, MAP_FRAME) < 0
+    page.keyboard.press("Enter")
+    _map_with(page, ".sinn-hit span")
+    _settle(page)
+    page.wait_for_function(  # the map with the hit has scrolled into sight
+        f"""() => {{ const top = document.querySelector({MAP_FRAME!r})
+            .getBoundingClientRect().top; return top >= 0 && top < 200; }}"""
+    )
+    _shot(page, "phone_search_hit")
+    # on a wide screen the controls stay above the map
+    _open(desktop, f"{server}/", 13)
+    assert _top(desktop, controls) < _top(desktop, MAP_FRAME)
 
 
 def test_embed_on_a_phone(server: str, phone) -> None:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, filters, first_view, map_component, page_state
+from dashboard.assets import STYLES_DIR
 from dashboard.choropleth import build_map, few_cases
 from dashboard.components import kpi_row, map_assets, shared_urls, show_table
 from dashboard.i18n import fmt_num, labels, language, remember_labelled, t
@@ -42,6 +43,7 @@ SEARCH_ZOOM = {"municipality": 11, "initiative": 15}
 # The map controls and search above the map, one block; on a first view blanks
 # of their size (measured) hold their place while the map draws.
 CONTROLS_KEY = "map_controls"
+PAGE_CSS = STYLES_DIR / "karte.css"  # on a phone, the map above its controls
 FIELD_HEIGHT, SWITCH_HEIGHT = 68, 24  # px: a labelled select box, the switch
 # Rows of the table a first view sends; the rest one switch away (payload, CPU).
 TOP_ROWS = 15
@@ -261,6 +263,7 @@ def _show_map(
     center=None,
     zoom=None,
     announce: bool = False,
+    reveal: bool = False,
 ) -> dict | None:
     """Show the (cached) map; only ``returned`` interactions rerun the app."""
     rendered = rendered_map(f, level, opts, data.build())
@@ -272,6 +275,7 @@ def _show_map(
         center=center,
         zoom=zoom,
         announce=announce,
+        reveal=reveal,
     )
 
 
@@ -322,7 +326,8 @@ def _map_section(f: Filters) -> tuple[str, MapOptions] | None:
         st.session_state[SHOWN_KEY] = shown
         st.rerun()
     opts = replace(opts, selected=f.districts, highlight=hit)
-    result = _show_map(f, level, opts, RETURNED, *_stored_view())
+    # a search hit brings the map into sight (on a phone it is above the search)
+    result = _show_map(f, level, opts, RETURNED, *_stored_view(), reveal=bool(hit))
     _keep_view(result)  # before the embed code, which carries the URL's view
     render_share(map_data(f, level), opts, level)
     _handle_click(result, f)
@@ -340,6 +345,7 @@ def _in_scope(values: pd.DataFrame, f: Filters) -> pd.DataFrame:
 def render() -> None:
     """The page "Karte"."""
     f = filters.current()
+    st.html(PAGE_CSS)  # style only: Streamlit puts it in no place on the page
     # The map first (on a phone too), then key figures, table and text.
     section = _map_section(f)
     if section is None:  # a first view: the rest comes once the map is drawn
