@@ -10,7 +10,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from dashboard import data, texts
-from dashboard.assets import SERVED_BASE, SERVED_STATIC, ensure_vendor
+from dashboard.assets import SERVED_BASE, SERVED_STATIC, STYLES_DIR, ensure_vendor
 from dashboard.i18n import fmt_num, fmt_pct, language, t
 from sinn.vocab import DEGURBA_LABELS
 
@@ -44,6 +44,15 @@ def map_assets() -> str:
     """Copy the map assets once per process; return their URL prefix."""
     ensure_vendor()
     return _served(SERVED_BASE)
+
+
+def page_style(name: str) -> None:
+    """Apply the project's stylesheet ``dashboard/styles/<name>.css`` to the page.
+
+    Style only: Streamlit gives it no place on the page. Besides the map
+    component the pages' only raw HTML sink, so it takes a file, never text.
+    """
+    st.html(STYLES_DIR / f"{name}.css")
 
 
 def shared_urls(lang: str) -> dict[str, str]:

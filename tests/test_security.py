@@ -181,8 +181,15 @@ def test_no_raw_html_sinks_in_pages() -> None:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if sinks.search(line)
     ]
-    # the folium map's own component (its frontend shows the rendered map)
-    assert [sink.partition(":")[0] for sink in found] == ["dashboard/map_component.py"]
+    # the project's stylesheets (a file, never text) and the folium map's own
+    # component (its frontend shows the rendered map)
+    assert [sink.partition(":")[0] for sink in found] == [
+        "dashboard/components.py",
+        "dashboard/map_component.py",
+    ]
+    style = found[0].partition(":")[2]
+    line = (ROOT / "dashboard/components.py").read_text().splitlines()[int(style) - 1]
+    assert line.strip() == 'st.html(STYLES_DIR / f"{name}.css")'
 
 
 def test_notice_values_cannot_leave_the_code_span() -> None:

@@ -8,9 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, filters, first_view, map_component, page_state
-from dashboard.assets import STYLES_DIR
 from dashboard.choropleth import build_map, few_cases
-from dashboard.components import kpi_row, map_assets, shared_urls, show_table
+from dashboard.components import (
+    kpi_row,
+    map_assets,
+    page_style,
+    shared_urls,
+    show_table,
+)
 from dashboard.i18n import fmt_num, labels, language, remember_labelled, t
 from dashboard.map_component import RenderedMap, View
 from dashboard.map_data import MapData
@@ -43,7 +48,6 @@ SEARCH_ZOOM = {"municipality": 11, "initiative": 15}
 # The map controls and search above the map, one block; on a first view blanks
 # of their size (measured) hold their place while the map draws.
 CONTROLS_KEY = "map_controls"
-PAGE_CSS = STYLES_DIR / "karte.css"  # on a phone, the map above its controls
 FIELD_HEIGHT, SWITCH_HEIGHT = 68, 24  # px: a labelled select box, the switch
 # Rows of the table a first view sends; the rest one switch away (payload, CPU).
 TOP_ROWS = 15
@@ -345,7 +349,7 @@ def _in_scope(values: pd.DataFrame, f: Filters) -> pd.DataFrame:
 def render() -> None:
     """The page "Karte"."""
     f = filters.current()
-    st.html(PAGE_CSS)  # style only: Streamlit puts it in no place on the page
+    page_style("karte")  # on a phone, the map above its controls
     # The map first (on a phone too), then key figures, table and text.
     section = _map_section(f)
     if section is None:  # a first view: the rest comes once the map is drawn
