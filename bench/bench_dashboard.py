@@ -311,10 +311,15 @@ def _warm_visit(result: Visits, ps: list, visit: Callable, visits: int) -> None:
     result.http_bytes.append(http)
 
 
-def _visits(result: Visits, ps: list, visit: Callable, visits: int) -> None:
-    """A first visitor, then ``visits`` measured ones (time, bytes, server CPU)."""
+def _first_visit(result: Visits, visit: Callable) -> None:
+    """The first visitor after start: its time to the map only."""
     result.first_s, *_rest, context, _page = visit()
     context.close()
+
+
+def _visits(result: Visits, ps: list, visit: Callable, visits: int) -> None:
+    """A first visitor, then ``visits`` measured ones (time, bytes, server CPU)."""
+    _first_visit(result, visit)
     for _ in range(visits):
         _warm_visit(result, ps, visit, visits)
 
@@ -351,8 +356,7 @@ def measure_servers(
             map_url = f"{url}/?level={level}"
             servers[name] = (url, ps, lambda u=map_url: _visit(browser, u, shapes))
         for name, (_url, _ps, visit) in servers.items():
-            results[name].first_s, *_rest, context, _page = visit()
-            context.close()
+            _first_visit(results[name], visit)
         for _ in range(visits):
             for name, (_url, ps, visit) in servers.items():
                 _warm_visit(results[name], ps, visit, visits)
